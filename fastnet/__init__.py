@@ -1,0 +1,18 @@
+"""fastnet: dense neural networks trained on the CPU, fast.
+
+A whole training epoch is one call into typed Cython that runs without the
+GIL; :mod:`fastnet.reference` is the same math in pure Python, the oracle for
+the tests. See ``docs/MATH.md`` for the exact formulas.
+"""
+
+from ._version import __version__
+from .activations import ACTIVATIONS, Activation
+from .errors import TrainingDivergedError
+from .history import History
+from .losses import LOSSES, Loss
+from .optimizers import OPTIMIZERS, SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
+
+__all__ = [
+    "__version__", "ACTIVATIONS", "Activation", "LOSSES", "Loss", "OPTIMIZERS", "Optimizer",
+    "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "History", "TrainingDivergedError",
+]

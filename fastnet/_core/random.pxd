@@ -1,0 +1,23 @@
+# SplitMix64 (docs/MATH.md): the generator both fastnet.reference and the
+# compiled core use, so one seed gives the same shuffles in both.
+from libc.stdint cimport uint64_t
+
+cdef inline uint64_t splitmix64_next(uint64_t* state) noexcept nogil:
+    state[0] += <uint64_t>0x9E3779B97F4A7C15ULL
+    cdef uint64_t z = state[0]
+    z = (z ^ (z >> 30)) * <uint64_t>0xBF58476D1CE4E5B9ULL
+    z = (z ^ (z >> 27)) * <uint64_t>0x94D049BB133111EBULL
+    return z ^ (z >> 31)
+
+# Fisher-Yates: order[i] = i, then for i = n-1 .. 1 swap order[i] with order[next() % (i+1)].
+cdef inline void shuffled_order(Py_ssize_t n, Py_ssize_t* order, uint64_t* state) noexcept nogil:
+    cdef Py_ssize_t i, j, tmp
+    for i in range(n):
+        order[i] = i
+    i = n - 1
+    while i > 0:
+        j = <Py_ssize_t>(splitmix64_next(state) % <uint64_t>(i + 1))
+        tmp = order[i]
+        order[i] = order[j]
+        order[j] = tmp
+        i -= 1

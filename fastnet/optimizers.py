@@ -1,0 +1,189 @@
+"""The optimizers: hyperparameters, their checks, and the state they keep.
+
+These classes are the one list of optimizers and are shared by the compiled
+:class:`fastnet.Network` and :mod:`fastnet.reference`: an optimizer holds its
+hyperparameters and its state vectors (momentum, Adam's moments, ...), and
+asks the network it steps to apply the update (a Cython kernel over the flat
+buffer, or the pure-Python reference loop). Update rules follow ``torch.optim``
+and are written out in ``docs/MATH.md``.
+
+Pure Python (no NumPy), so that the reference can use it.
+"""
+
+import abc
+import weakref
+
+from ._validation import check_bool, check_real
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "OPTIMIZERS", "make_optimizer"]
+
+
+class Optimizer(abc.ABC):
+    """Base class. Subclasses set ``name``, ``n_state`` and :meth:`hyper_vector`.
+
+    An optimizer keeps state for one network (like ``torch.optim``, which is
+    built over one set of parameters): the first :meth:`step` binds it.
+    """
+
+    #: position in the kernels' list (``fastnet/_core/optimizers.pxd``), set by ``_register``
+    kernel_id = -1
+    name = ""
+    n_state = 0
+
+    def __init__(self, lr):
+        self.lr = check_real("lr", lr, low=0.0, low_open=True)
+        self.t = 0
+        self.state = None
+        self._owner = None
+
+    # -- what the kernels read --------------------------------------------------
+    @abc.abstractmethod
+    def hyper_vector(self):
+        """The hyperparameters as floats, in the order the update kernel reads them."""
+
+    def initial_state_value(self, row):
+        """The value state row ``row`` starts at (0 unless the rule says otherwise)."""
+        return 0.0
+
+    # -- use ----------------------------------------------------------------------
+    def step(self, net):
+        """One in-place update of ``net.params`` from ``net.grads``."""
+        self.bind(net)
+        self.t += 1
+        net._optimizer_update(self)
+
+    def bind(self, net):
+        """Attach to ``net``, creating the state on first use."""
+        owner = self._owner() if self._owner is not None else None
+        if owner is net:
+            return
+        if owner is not None:
+            raise ValueError(f"this {type(self).__name__} already holds state for another network; "
+                             "use one optimizer per network (or call reset() first)")
+        self.state = net._new_optimizer_state(self)
+        self.t = 0
+        self._owner = weakref.ref(net)
+
+    def reset(self):
+        """Forget the state and the network, as a freshly built optimizer."""
+        self.state, self.t, self._owner = None, 0, None
+
+    @property
+    def hyperparameters(self):
+        return {k: v for k, v in vars(self).items() if k not in ("t", "state", "_owner")}
+
+    def __getstate__(self):
+        d = dict(vars(self))
+        d["_owner"] = None  # a weak reference does not pickle; the network re-binds on load
+        return d
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters.items())
+        return f"{type(self).__name__}({args})"
+
+
+def _betas(betas):
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+    return (check_real("betas[0]", betas[0], low=0.0, high=1.0, high_open=True),
+            check_real("betas[1]", betas[1], low=0.0, high=1.0, high_open=True))
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional momentum, Nesterov momentum and weight decay."""
+
+    name, n_state = "sgd", 1
+
+    def __init__(self, lr=0.01, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0):
+        super().__init__(lr)
+        self.momentum = check_real("momentum", momentum, low=0.0)
+        self.dampening = check_real("dampening", dampening, low=0.0, high=1.0)
+        self.nesterov = check_bool("nesterov", nesterov)
+        self.weight_decay = check_real("weight_decay", weight_decay, low=0.0)
+        if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
+            raise ValueError("nesterov=True needs momentum > 0 and dampening = 0, "
+                             f"got momentum={self.momentum}, dampening={self.dampening}")
+
+    def hyper_vector(self):
+        return [self.lr, self.momentum, self.dampening, float(self.nesterov), self.weight_decay]
+
+
+class Adam(Optimizer):
+    """Adam (Kingma and Ba), with optional L2 weight decay and AMSGrad."""
+
+    name, n_state = "adam", 3
+
+    def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False):
+        super().__init__(lr)
+        self.betas = _betas(betas)
+        self.eps = check_real("eps", eps, low=0.0, low_open=True)
+        self.weight_decay = check_real("weight_decay", weight_decay, low=0.0)
+        self.amsgrad = check_bool("amsgrad", amsgrad)
+
+    def hyper_vector(self):
+        return [self.lr, self.betas[0], self.betas[1], self.eps, self.weight_decay, float(self.amsgrad)]
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov and Hutter)."""
+
+    name = "adamw"
+
+    def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False):
+        super().__init__(lr, betas, eps, weight_decay, amsgrad)
+
+
+class RMSprop(Optimizer):
+    """RMSprop, optionally centred and with momentum."""
+
+    name, n_state = "rmsprop", 3
+
+    def __init__(self, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
+        super().__init__(lr)
+        self.alpha = check_real("alpha", alpha, low=0.0, high=1.0)
+        self.eps = check_real("eps", eps, low=0.0, low_open=True)
+        self.weight_decay = check_real("weight_decay", weight_decay, low=0.0)
+        self.momentum = check_real("momentum", momentum, low=0.0)
+        self.centered = check_bool("centered", centered)
+
+    def hyper_vector(self):
+        return [self.lr, self.alpha, self.eps, self.weight_decay, self.momentum, float(self.centered)]
+
+
+class Adagrad(Optimizer):
+    """Adagrad, with learning-rate decay and an initial accumulator value."""
+
+    name, n_state = "adagrad", 1
+
+    def __init__(self, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10):
+        super().__init__(lr)
+        self.lr_decay = check_real("lr_decay", lr_decay, low=0.0)
+        self.weight_decay = check_real("weight_decay", weight_decay, low=0.0)
+        self.initial_accumulator_value = check_real("initial_accumulator_value",
+                                                    initial_accumulator_value, low=0.0)
+        self.eps = check_real("eps", eps, low=0.0, low_open=True)
+
+    def hyper_vector(self):
+        return [self.lr, self.lr_decay, self.weight_decay, self.eps, self.initial_accumulator_value]
+
+    def initial_state_value(self, row):
+        return self.initial_accumulator_value
+
+
+#: name -> class, in the kernels' order (``fastnet/_core/optimizers.pxd`` declares the same)
+OPTIMIZERS = {cls.name: cls for cls in (SGD, Adam, AdamW, RMSprop, Adagrad)}
+for _i, _cls in enumerate(OPTIMIZERS.values()):
+    _cls.kernel_id = _i
+
+
+def make_optimizer(optimizer):
+    """An Optimizer from an instance or a name (``"adam"``) with default hyperparameters."""
+    if isinstance(optimizer, Optimizer):
+        return optimizer
+    if isinstance(optimizer, str):
+        key = optimizer.lower()
+        if key not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {optimizer!r}; expected one of {', '.join(map(repr, OPTIMIZERS))}")
+        return OPTIMIZERS[key]()
+    raise TypeError(f"optimizer must be an Optimizer or a name ({', '.join(map(repr, OPTIMIZERS))}), "
+                    f"got {type(optimizer).__name__}")
