@@ -8,11 +8,15 @@ the tests. See ``docs/MATH.md`` for the exact formulas.
 from ._version import __version__
 from .activations import ACTIVATIONS, Activation
 from .errors import TrainingDivergedError
+from . import reference  # first: fastnet.gradcheck and fastnet.reference import each other
+from .gradcheck import gradcheck
 from .history import History
 from .losses import LOSSES, Loss
+from .network import Dense, Network
 from .optimizers import OPTIMIZERS, SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 
 __all__ = [
     "__version__", "ACTIVATIONS", "Activation", "LOSSES", "Loss", "OPTIMIZERS", "Optimizer",
     "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "History", "TrainingDivergedError",
+    "Network", "Dense", "gradcheck",
 ]

@@ -8,7 +8,7 @@ what was given.
 import math
 import numbers
 
-__all__ = ["check_real", "check_int", "check_bool", "check_choice"]
+__all__ = ["check_real", "check_int", "check_bool", "check_choice", "check_seed"]
 
 
 def check_real(name, value, *, low=None, high=None, low_open=False, high_open=False):
@@ -56,3 +56,10 @@ def check_choice(name, value, choices):
     if value not in choices:
         raise ValueError(f"unknown {name} {value!r}; expected one of {', '.join(map(repr, choices))}")
     return value
+
+
+def check_seed(seed, name="seed"):
+    """A seed for SplitMix64: an integer in [0, 2**64)."""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed < 2**64:
+        raise ValueError(f"{name} must be an integer in [0, 2**64), got {seed!r}")
+    return int(seed)

@@ -1,0 +1,325 @@
+"""The network engine: prediction, backpropagation and a whole training epoch, each one nogil call.
+
+A. ``Architecture`` holds what never changes for a network (layer sizes,
+   activation ids, where each layer's W and b sit in the flat parameter
+   buffer, the loss) in C arrays, so the nogil code reads no Python object.
+B. A workspace is one flat array, allocated in Python once per (network,
+   batch capacity): the gathered batch, every layer's activations, the output
+   logits and two delta buffers. After that nothing is allocated.
+C. ``train_epoch`` runs shuffling, batch gathering, forward, loss gradient,
+   backward, gradient clipping and the optimizer update for every batch
+   inside one ``with nogil:`` block: Python is touched once per epoch. A
+   non-finite loss (or parameter) sets a status and ends the epoch; the
+   Python layer raises after the block (as sklearn's _sgd_fast does).
+"""
+
+from cython cimport floating
+from libc.math cimport isfinite, sqrt
+from libc.stdint cimport uint64_t
+from libc.stdlib cimport free, malloc
+from libc.string cimport memcpy
+
+from .activations cimport activation_backward, activation_forward
+from .dense cimport dense_backward, dense_forward
+from .losses cimport loss_gradient
+from .optimizers cimport optimizer_step
+from .random cimport shuffled_order, splitmix64_next
+
+# Status codes of train_epoch.
+cpdef enum EpochStatus:
+    EPOCH_OK = 0
+    EPOCH_NONFINITE_LOSS = 1
+    EPOCH_NONFINITE_PARAMS = 2
+
+
+# ---------------------------------------------------------------------------
+# A. The architecture, in C
+# ---------------------------------------------------------------------------
+
+cdef struct ArchC:
+    Py_ssize_t n_layers
+    Py_ssize_t* sizes        # n_layers + 1 widths: inputs, then each layer's outputs
+    int* activations         # per layer
+    double* act_params       # per layer
+    Py_ssize_t* w_off        # per layer: offset of W in the flat buffer; b follows W
+    Py_ssize_t* a_off        # per layer l = 1..n_layers: offset of its activations in the
+                             # workspace, in units of the batch capacity (a_off[0] unused)
+    Py_ssize_t xb_off, yb_off, zout_off, d0_off, d1_off, row_width
+    int loss
+    double loss_param
+    bint fused               # the loss reads the output logits (the cross-entropies)
+
+
+cdef class Architecture:
+    """Layer sizes, activations and loss of a network, laid out for the kernels.
+
+    ``Architecture(sizes, activations, act_params, loss, loss_param, fused)``:
+    ``sizes`` has n_layers + 1 widths; ``activations`` and ``act_params`` one
+    entry per layer (kernel ids and parameters); ``loss`` a kernel id.
+    """
+
+    cdef ArchC c
+    cdef readonly Py_ssize_t n_params
+
+    def __cinit__(self, sizes, activations, act_params, int loss, double loss_param, bint fused):
+        cdef Py_ssize_t L = len(activations), l, off = 0, width = 0
+        if L < 1 or len(sizes) != L + 1 or len(act_params) != L:
+            raise ValueError("sizes must have one more entry than activations and act_params")
+        self.c.n_layers = L
+        self.c.sizes = <Py_ssize_t*> malloc((L + 1) * sizeof(Py_ssize_t))
+        self.c.activations = <int*> malloc(L * sizeof(int))
+        self.c.act_params = <double*> malloc(L * sizeof(double))
+        self.c.w_off = <Py_ssize_t*> malloc(L * sizeof(Py_ssize_t))
+        self.c.a_off = <Py_ssize_t*> malloc((L + 1) * sizeof(Py_ssize_t))
+        if (self.c.sizes == NULL or self.c.activations == NULL or self.c.act_params == NULL
+                or self.c.w_off == NULL or self.c.a_off == NULL):
+            raise MemoryError()
+        for l in range(L + 1):
+            self.c.sizes[l] = sizes[l]
+        for l in range(L):
+            self.c.activations[l] = activations[l]
+            self.c.act_params[l] = act_params[l]
+            self.c.w_off[l] = off
+            off += sizes[l] * sizes[l + 1] + sizes[l + 1]
+        self.n_params = off
+        self.c.loss = loss
+        self.c.loss_param = loss_param
+        self.c.fused = fused
+
+        # Workspace layout, every block a multiple of the batch capacity.
+        cdef Py_ssize_t k = sizes[L], max_width = 0
+        for l in range(1, L + 1):
+            max_width = max(max_width, sizes[l])
+        width = 0
+        self.c.xb_off = width; width += sizes[0]
+        self.c.yb_off = width; width += k
+        self.c.a_off[0] = 0
+        for l in range(1, L + 1):
+            self.c.a_off[l] = width; width += sizes[l]
+        self.c.zout_off = width; width += k
+        self.c.d0_off = width; width += max_width
+        self.c.d1_off = width; width += max_width
+        self.c.row_width = width
+
+    def __dealloc__(self):
+        free(self.c.sizes)
+        free(self.c.activations)
+        free(self.c.act_params)
+        free(self.c.w_off)
+        free(self.c.a_off)
+
+    def workspace_size(self, Py_ssize_t capacity):
+        """Length of the workspace array for batches of up to ``capacity`` rows."""
+        return capacity * self.c.row_width
+
+
+# ---------------------------------------------------------------------------
+# B. Forward and backward over one batch (C level)
+# ---------------------------------------------------------------------------
+
+cdef void _forward(const ArchC* a, const floating* params, Py_ssize_t n, const floating* x,
+                   floating* work, Py_ssize_t cap) noexcept nogil:
+    """Activations of every layer for n rows of x; the output logits go to zout."""
+    cdef Py_ssize_t l, L = a.n_layers, n_out
+    cdef const floating* inp = x
+    cdef floating* out
+    cdef floating* act_out
+    for l in range(L):
+        n_out = a.sizes[l + 1]
+        if l < L - 1:
+            out = work + cap * a.a_off[l + 1]
+            dense_forward(n, a.sizes[l], n_out, inp, params + a.w_off[l],
+                          params + a.w_off[l] + a.sizes[l] * n_out, out)
+            activation_forward(a.activations[l], a.act_params[l], n, n_out, out)
+            inp = out
+        else:
+            # The output layer keeps its logits apart: the fused losses read them.
+            out = work + cap * a.zout_off
+            dense_forward(n, a.sizes[l], n_out, inp, params + a.w_off[l],
+                          params + a.w_off[l] + a.sizes[l] * n_out, out)
+            act_out = work + cap * a.a_off[L]
+            memcpy(act_out, out, n * n_out * sizeof(floating))
+            activation_forward(a.activations[l], a.act_params[l], n, n_out, act_out)
+
+
+cdef double _backward(const ArchC* a, const floating* params, floating* grads, Py_ssize_t n,
+                      const floating* x, const floating* y, floating* work,
+                      Py_ssize_t cap) noexcept nogil:
+    """Loss of the batch; grads receives its gradient (after _forward on the same rows)."""
+    cdef Py_ssize_t l, L = a.n_layers, k = a.sizes[L], n_in, n_out
+    cdef floating* d = work + cap * a.d0_off
+    cdef floating* d_below = work + cap * a.d1_off
+    cdef floating* tmp
+    cdef floating* act_out = work + cap * a.a_off[L]
+    cdef const floating* inp
+    cdef double loss
+    if a.fused:
+        loss = loss_gradient(a.loss, a.loss_param, n, k, work + cap * a.zout_off, y, d)
+    else:
+        loss = loss_gradient(a.loss, a.loss_param, n, k, act_out, y, d)
+        activation_backward(a.activations[L - 1], a.act_params[L - 1], n, k, act_out, d)
+    # Chain rule, last layer first: d holds dL/dz of layer l.
+    l = L - 1
+    while l >= 0:
+        n_in = a.sizes[l]
+        n_out = a.sizes[l + 1]
+        inp = x if l == 0 else work + cap * a.a_off[l]
+        dense_backward(n, n_in, n_out, inp, params + a.w_off[l], d,
+                       grads + a.w_off[l], grads + a.w_off[l] + n_in * n_out,
+                       NULL if l == 0 else d_below)
+        if l > 0:
+            activation_backward(a.activations[l - 1], a.act_params[l - 1], n, n_in, inp, d_below)
+            tmp = d
+            d = d_below
+            d_below = tmp
+        l -= 1
+    return loss
+
+
+cdef double _global_norm(Py_ssize_t n, const floating* g) noexcept nogil:
+    cdef double s = 0
+    cdef Py_ssize_t i
+    for i in range(n):
+        s += <double>g[i] * g[i]
+    return sqrt(s)
+
+
+cdef bint _all_finite(Py_ssize_t n, const floating* v) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        if not isfinite(v[i]):
+            return False
+    return True
+
+
+# ---------------------------------------------------------------------------
+# C. The Python entry points (arguments are checked by fastnet/network.py)
+# ---------------------------------------------------------------------------
+
+def predict(Architecture arch, const floating[::1] params, const floating[:, ::1] X,  # IN
+            floating[:, ::1] out,                                                     # OUT (n x k)
+            floating[::1] work, Py_ssize_t capacity):
+    """out[:] = the network's activated output for X, in chunks of ``capacity`` rows."""
+    cdef const ArchC* a = &arch.c
+    cdef Py_ssize_t n = X.shape[0], n0 = a.sizes[0], k = a.sizes[a.n_layers], s, m
+    cdef floating* w = &work[0]
+    with nogil:
+        s = 0
+        while s < n:
+            m = min(capacity, n - s)
+            _forward(a, &params[0], m, &X[s, 0], w, capacity)
+            memcpy(&out[s, 0], w + capacity * a.a_off[a.n_layers], m * k * sizeof(floating))
+            s += m
+
+
+def loss(Architecture arch, const floating[::1] params, const floating[:, ::1] X,
+         const floating[:, ::1] Y, floating[::1] work, Py_ssize_t capacity):
+    """Mean loss over all rows of X, computed in chunks of ``capacity`` rows."""
+    cdef const ArchC* a = &arch.c
+    cdef Py_ssize_t n = X.shape[0], k = a.sizes[a.n_layers], s, m
+    cdef floating* w = &work[0]
+    cdef const floating* out
+    cdef double total = 0
+    with nogil:
+        s = 0
+        out = w + capacity * (a.zout_off if a.fused else a.a_off[a.n_layers])
+        while s < n:
+            m = min(capacity, n - s)
+            _forward(a, &params[0], m, &X[s, 0], w, capacity)
+            total += loss_gradient(a.loss, a.loss_param, m, k, out, &Y[s, 0], <floating*>NULL) * m
+            s += m
+    return total / n
+
+
+def backward(Architecture arch, const floating[::1] params, floating[::1] grads,
+             const floating[:, ::1] X, const floating[:, ::1] Y, floating[::1] work):
+    """Loss of (X, Y) as one batch; grads[:] = its gradient. work holds >= len(X) rows."""
+    cdef const ArchC* a = &arch.c
+    cdef Py_ssize_t n = X.shape[0]
+    cdef double value
+    with nogil:
+        _forward(a, &params[0], n, &X[0, 0], &work[0], n)
+        value = _backward(a, &params[0], &grads[0], n, &X[0, 0], &Y[0, 0], &work[0], n)
+    return value
+
+
+def train_epoch(Architecture arch, floating[::1] params, floating[::1] grads,
+                const floating[:, ::1] X, const floating[:, ::1] Y,
+                floating[::1] work, Py_ssize_t batch_size,
+                Py_ssize_t[::1] order, bint shuffle, uint64_t[::1] rng,
+                int optimizer, const double[::1] hyper, floating[:, ::1] state, long long t,
+                double max_norm):
+    """One epoch of mini-batch training (docs/MATH.md, "An epoch"), in one nogil block.
+
+    work holds batch_size rows; order has len(X) entries; rng[0] is the shuffle
+    generator's state (advanced in place); t the optimizer's step count before
+    the epoch; max_norm > 0 clips each batch gradient to that global L2 norm.
+    Returns (mean loss, status, t after the epoch).
+    """
+    cdef const ArchC* a = &arch.c
+    cdef Py_ssize_t n = X.shape[0], n0 = a.sizes[0], k = a.sizes[a.n_layers]
+    cdef Py_ssize_t P = params.shape[0], s, r, m, i
+    cdef floating* w = &work[0]
+    cdef floating* xb = w + batch_size * a.xb_off
+    cdef floating* yb = w + batch_size * a.yb_off
+    cdef const floating* xin
+    cdef const floating* yin
+    cdef double total = 0, value, norm, scale
+    cdef int status = EPOCH_OK
+    cdef uint64_t rng_state = rng[0]
+    with nogil:
+        if shuffle:
+            shuffled_order(n, &order[0], &rng_state)
+        s = 0
+        while s < n:
+            m = min(batch_size, n - s)
+            if shuffle:
+                for r in range(m):
+                    i = order[s + r]
+                    memcpy(xb + r * n0, &X[i, 0], n0 * sizeof(floating))
+                    memcpy(yb + r * k, &Y[i, 0], k * sizeof(floating))
+                xin = xb
+                yin = yb
+            else:
+                xin = &X[s, 0]
+                yin = &Y[s, 0]
+            _forward(a, &params[0], m, xin, w, batch_size)
+            value = _backward(a, &params[0], &grads[0], m, xin, yin, w, batch_size)
+            if not isfinite(value):
+                status = EPOCH_NONFINITE_LOSS
+                break
+            if max_norm > 0:
+                # torch.nn.utils.clip_grad_norm_: scale by max_norm / (norm + 1e-6) when above.
+                norm = _global_norm(P, &grads[0])
+                if norm > max_norm:
+                    scale = max_norm / (norm + 1e-6)
+                    for i in range(P):
+                        grads[i] = <floating>(grads[i] * scale)
+            t += 1
+            optimizer_step(optimizer, &hyper[0], t, P, &params[0], &grads[0], &state[0, 0])
+            total += value * m
+            s += m
+        if status == EPOCH_OK and not _all_finite(P, &params[0]):
+            status = EPOCH_NONFINITE_PARAMS
+    rng[0] = rng_state
+    return total / n, status, t
+
+
+def init_uniform(floating[::1] params, Architecture arch, const double[::1] limits, uint64_t seed):
+    """Fill params as docs/MATH.md "Initialisation" says: W ~ U(-limit, limit), b = 0.
+
+    One SplitMix64 stream started at ``seed`` draws the weights in flat order.
+    """
+    cdef const ArchC* a = &arch.c
+    cdef Py_ssize_t l, i, n_w, off
+    cdef uint64_t state = seed
+    cdef double u
+    with nogil:
+        for l in range(a.n_layers):
+            off = a.w_off[l]
+            n_w = a.sizes[l] * a.sizes[l + 1]
+            for i in range(n_w):
+                u = <double>(splitmix64_next(&state) >> 11) * (1.0 / 9007199254740992.0)
+                params[off + i] = <floating>((2.0 * u - 1.0) * limits[l])
+            for i in range(a.sizes[l + 1]):
+                params[off + n_w + i] = 0

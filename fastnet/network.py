@@ -1,0 +1,316 @@
+"""The compiled network: a thin Python layer over the nogil kernels in fastnet._core.
+
+Everything a kernel assumes is checked here first (fastnet/_arrays.py); every
+buffer is allocated here, once; the kernels then run without the GIL. A whole
+training epoch is one call into ``fastnet._core.network.train_epoch``.
+"""
+
+import math
+import threading
+
+import numpy as np
+
+from ._arrays import as_dtype, as_features, as_targets
+from ._core import network as _engine
+from ._core import optimizers as _optimizers
+from ._validation import check_int, check_real, check_seed
+from .activations import Activation
+from .errors import TrainingDivergedError
+from .history import History
+from .losses import Loss
+from .optimizers import SGD, make_optimizer
+
+__all__ = ["Dense", "Network"]
+
+# The shuffle generator starts at seed ^ this (docs/MATH.md), so that it does
+# not replay the initialisation stream.
+_SHUFFLE_SALT = 0x243F6A8885A308D3
+
+# predict() and loss() work through the data in chunks whose workspace holds
+# about this many numbers (a few MB): bounded memory, and still large GEMMs.
+_CHUNK_ELEMENTS = 1 << 20
+
+
+class Dense:
+    """A dense (fully connected) layer: ``z = x W + b``, then the activation.
+
+    ``W`` has shape (n_in, n_out) and ``b`` shape (n_out,). Once the layer is
+    part of a :class:`Network`, both are views into the network's flat
+    ``params`` buffer (and ``dW``, ``db`` into ``grads``).
+    """
+
+    def __init__(self, n_in, n_out, activation="identity"):
+        self.n_in = check_int("n_in", n_in, low=1)
+        self.n_out = check_int("n_out", n_out, low=1)
+        self.activation = Activation.coerce(activation)
+        self.W = self.b = self.dW = self.db = None
+
+    def _spec(self):
+        return {"n_in": self.n_in, "n_out": self.n_out, "activation": self.activation.to_dict()}
+
+    def __repr__(self):
+        return f"Dense({self.n_in}, {self.n_out}, {self.activation.name!r})"
+
+
+class Network:
+    """A multi-layer perceptron whose parameters live in one flat buffer.
+
+    Parameters
+    ----------
+    layers : list of Dense
+        The layer stack; each layer's ``n_in`` is the previous layer's ``n_out``.
+    loss : str or Loss
+        One of ``fastnet.LOSSES`` (``"mse"``, ``"half_mse"``, ``"mae"``, ``"huber"``,
+        ``"binary_cross_entropy"``, ``"cross_entropy"``).
+    dtype : "float32" (default) or "float64"
+    seed : int
+        Seeds the initialisation and the shuffling (docs/MATH.md).
+    """
+
+    def __init__(self, layers, loss="mse", dtype="float32", seed=0):
+        layers = list(layers) if not isinstance(layers, Dense) else [layers]
+        if not layers:
+            raise ValueError("layers must hold at least one Dense layer, got none")
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Dense):
+                raise TypeError(f"layers[{i}] must be a fastnet.Dense, got {type(layer).__name__}")
+        for i in range(1, len(layers)):
+            if layers[i].n_in != layers[i - 1].n_out:
+                raise ValueError(f"layers[{i}] takes {layers[i].n_in} inputs but layers[{i - 1}] "
+                                 f"gives {layers[i - 1].n_out} outputs")
+        if len({id(layer) for layer in layers}) != len(layers):
+            raise ValueError("the same Dense object appears twice in layers; create one per layer")
+        self.layers = layers
+        self.criterion = Loss.coerce(loss)
+        self.criterion.check_output_activation(layers[-1].activation)
+        self.criterion.check_n_outputs(layers[-1].n_out)
+        self.dtype = as_dtype(dtype)
+        self.seed = check_seed(seed)
+
+        sizes = [layers[0].n_in] + [layer.n_out for layer in layers]
+        self._arch = _engine.Architecture(
+            sizes, [layer.activation.id for layer in layers],
+            [layer.activation.param for layer in layers],
+            self.criterion.id, self.criterion.param, self.criterion.fused_activation is not None)
+        self._params = np.empty(self._arch.n_params, dtype=self.dtype)
+        self._grads = np.zeros(self._arch.n_params, dtype=self.dtype)
+        self._shuffle_state = np.array([self.seed ^ _SHUFFLE_SALT], dtype=np.uint64)
+        self._optimizer = None
+        self._workspaces = {}
+        self._lock = threading.RLock()
+        self._attach_views()
+        self.reset_parameters()
+
+    @classmethod
+    def mlp(cls, sizes, activation="relu", output_activation=None, loss="mse", dtype="float32",
+            seed=0, negative_slope=None):
+        """A stack of Dense layers of the given widths, e.g. ``Network.mlp([64, 128, 10])``.
+
+        Hidden layers use ``activation``; the output layer ``output_activation``,
+        which defaults to what the loss is fused with (sigmoid or softmax for the
+        cross-entropies) and to identity otherwise.
+        """
+        sizes = list(sizes)
+        if len(sizes) < 2:
+            raise ValueError(f"sizes must list at least an input and an output width, got {sizes!r}")
+        criterion = Loss.coerce(loss)
+        hidden = (Activation(activation, negative_slope=negative_slope)
+                  if negative_slope is not None else Activation.coerce(activation))
+        if output_activation is None:
+            output_activation = criterion.fused_activation or "identity"
+        layers = [Dense(sizes[i], sizes[i + 1], hidden) for i in range(len(sizes) - 2)]
+        layers.append(Dense(sizes[-2], sizes[-1], output_activation))
+        return cls(layers, loss=criterion, dtype=dtype, seed=seed)
+
+    # -- parameters ---------------------------------------------------------------
+    def _attach_views(self):
+        off = 0
+        for layer in self.layers:
+            n_w = layer.n_in * layer.n_out
+            layer.W = self._params[off:off + n_w].reshape(layer.n_in, layer.n_out)
+            layer.dW = self._grads[off:off + n_w].reshape(layer.n_in, layer.n_out)
+            layer.b = self._params[off + n_w:off + n_w + layer.n_out]
+            layer.db = self._grads[off + n_w:off + n_w + layer.n_out]
+            off += n_w + layer.n_out
+
+    def reset_parameters(self):
+        """Initialise the parameters from ``seed`` (He or Glorot uniform, zero biases)."""
+        limits = np.array([math.sqrt(6.0 / layer.n_in) if layer.activation.init == "he"
+                           else math.sqrt(6.0 / (layer.n_in + layer.n_out)) for layer in self.layers])
+        # Drawn in float64 and rounded once, so float32 and float64 networks start alike.
+        full = np.empty(self.n_params, dtype=np.float64)
+        _engine.init_uniform(full, self._arch, limits, np.uint64(self.seed))
+        self._params[:] = full
+
+    @property
+    def params(self):
+        """All weights and biases, one flat 1-D array (live: layers' W and b are views)."""
+        return self._params
+
+    @params.setter
+    def params(self, values):
+        arr = np.asarray(values)
+        if arr.shape != self._params.shape:
+            raise ValueError(f"params must have shape {self._params.shape}, got {arr.shape}")
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"params must be real numbers, got dtype {arr.dtype}")
+        if not np.isfinite(arr).all():
+            raise ValueError("params contains NaN or infinity")
+        if arr is not self._params:
+            self._params[:] = arr
+
+    @property
+    def grads(self):
+        """Gradients of the last ``backward`` (or batch of ``fit``), same layout as ``params``."""
+        return self._grads
+
+    @property
+    def n_params(self):
+        return self._arch.n_params
+
+    @property
+    def n_features(self):
+        return self.layers[0].n_in
+
+    @property
+    def n_outputs(self):
+        return self.layers[-1].n_out
+
+    @property
+    def sizes(self):
+        return [self.layers[0].n_in] + [layer.n_out for layer in self.layers]
+
+    # -- buffers --------------------------------------------------------------------
+    def _workspace(self, capacity):
+        """The workspace for batches of up to ``capacity`` rows, allocated once and reused."""
+        work = self._workspaces.get(capacity)
+        if work is None:
+            if len(self._workspaces) >= 4:  # keep a few sizes, not one per call pattern
+                self._workspaces.pop(next(iter(self._workspaces)))
+            work = np.empty(self._arch.workspace_size(capacity), dtype=self.dtype)
+            self._workspaces[capacity] = work
+        return work
+
+    def _chunk(self, n_samples):
+        return max(1, min(n_samples, _CHUNK_ELEMENTS // self._arch.workspace_size(1)))
+
+    def _check_xy(self, X, Y):
+        X = as_features(X, self.n_features, self.dtype)
+        Y = as_targets(Y, X.shape[0], self.criterion, self.n_outputs, self.dtype)
+        return X, Y
+
+    # -- forward and backward -------------------------------------------------------
+    def predict(self, X):
+        """The network's output for X (n_samples, n_features): shape (n_samples, n_outputs).
+
+        Class probabilities for the cross-entropy losses.
+        """
+        X = as_features(X, self.n_features, self.dtype)
+        out = np.empty((X.shape[0], self.n_outputs), dtype=self.dtype)
+        with self._lock:
+            capacity = self._chunk(X.shape[0])
+            _engine.predict(self._arch, self._params, X, out, self._workspace(capacity), capacity)
+        return out
+
+    def loss(self, X, Y):
+        """The mean loss over (X, Y)."""
+        X, Y = self._check_xy(X, Y)
+        with self._lock:
+            capacity = self._chunk(X.shape[0])
+            return float(_engine.loss(self._arch, self._params, X, Y, self._workspace(capacity), capacity))
+
+    def backward(self, X, Y):
+        """Forward and backward pass over (X, Y) as one batch: returns the loss, fills ``grads``."""
+        X, Y = self._check_xy(X, Y)
+        with self._lock:
+            return float(_engine.backward(self._arch, self._params, self._grads, X, Y,
+                                          self._workspace(X.shape[0])))
+
+    # -- optimizer hooks (called by Optimizer.step) ----------------------------------
+    def _new_optimizer_state(self, optimizer):
+        state = np.zeros((optimizer.n_state, self.n_params), dtype=self.dtype)
+        for row in range(optimizer.n_state):
+            state[row] = optimizer.initial_state_value(row)
+        return state
+
+    def _optimizer_update(self, optimizer):
+        with self._lock:
+            _optimizers.step(optimizer.kernel_id, np.asarray(optimizer.hyper_vector(), dtype=np.float64),
+                             optimizer.t, self._params, self._grads, optimizer.state)
+
+    # -- training --------------------------------------------------------------------
+    def fit(self, X, Y, optimizer=None, epochs=1, batch_size=None, shuffle=True, seed=None,
+            max_norm=None):
+        """Train by mini-batch gradient descent; returns a :class:`History`.
+
+        Parameters
+        ----------
+        optimizer : Optimizer, name or None
+            None continues with the optimizer of the previous ``fit`` (its state,
+            such as Adam's moments, carries over), else ``SGD(lr=0.01)``.
+        epochs : int >= 0
+        batch_size : int >= 1 or None
+            None is full-batch gradient descent, 1 stochastic gradient descent.
+            A batch size above the number of samples is full-batch too.
+        shuffle : bool
+            Shuffle the samples every epoch (SplitMix64, docs/MATH.md).
+        seed : int or None
+            Restart the shuffle generator from this seed; None carries on.
+        max_norm : float > 0 or None
+            Clip each batch's gradient to this global L2 norm.
+        """
+        X, Y = self._check_xy(X, Y)
+        n = X.shape[0]
+        epochs = check_int("epochs", epochs, low=0)
+        batch_size = check_int("batch_size", batch_size, low=1, allow_none=True)
+        batch_size = n if batch_size is None else min(batch_size, n)
+        max_norm = 0.0 if max_norm is None else check_real("max_norm", max_norm, low=0.0, low_open=True)
+        if seed is not None:
+            self._shuffle_state[0] = check_seed(seed) ^ _SHUFFLE_SALT
+        if optimizer is None:
+            optimizer = self._optimizer if self._optimizer is not None else SGD(lr=0.01)
+        optimizer = make_optimizer(optimizer)
+
+        history = History()
+        with self._lock:
+            optimizer.bind(self)
+            self._optimizer = optimizer
+            work = self._workspace(batch_size)
+            order = np.empty(n, dtype=np.intp)
+            last_good = self._params.copy()
+            for epoch in range(1, epochs + 1):
+                hyper = np.asarray(optimizer.hyper_vector(), dtype=np.float64)
+                loss, status, optimizer.t = _engine.train_epoch(
+                    self._arch, self._params, self._grads, X, Y, work, batch_size, order,
+                    bool(shuffle), self._shuffle_state, optimizer.kernel_id, hyper,
+                    optimizer.state, optimizer.t, max_norm)
+                if status != _engine.EpochStatus.EPOCH_OK:
+                    self._params[:] = last_good
+                    raise TrainingDivergedError(epoch, history, optimizer.lr)
+                last_good[:] = self._params
+                history.append(epoch, loss=loss)
+        return history
+
+    # -- pickling (joblib, multiprocessing) ------------------------------------------
+    def __getstate__(self):
+        return {"layers": [layer._spec() for layer in self.layers], "loss": self.criterion.to_dict(),
+                "dtype": self.dtype.name, "seed": self.seed, "params": self._params.copy(),
+                "shuffle_state": int(self._shuffle_state[0]), "optimizer": self._optimizer}
+
+    def __setstate__(self, state):
+        layers = [Dense(s["n_in"], s["n_out"], Activation(**s["activation"])) for s in state["layers"]]
+        self.__init__(layers, loss=Loss(**state["loss"]), dtype=state["dtype"], seed=state["seed"])
+        self._params[:] = state["params"]
+        self._shuffle_state[0] = state["shuffle_state"]
+        optimizer = state["optimizer"]
+        self._optimizer = optimizer
+        if optimizer is not None and optimizer.state is not None:
+            rows, t = optimizer.state, optimizer.t
+            optimizer._owner = None
+            optimizer.bind(self)  # re-binds to this network (bind starts a fresh state)
+            optimizer.state[:] = rows
+            optimizer.t = t
+
+    def __repr__(self):
+        return (f"Network(sizes={self.sizes}, activations={[l.activation.name for l in self.layers]}, "
+                f"loss={self.criterion.name!r}, dtype={self.dtype.name!r}, n_params={self.n_params})")

@@ -1,0 +1,17 @@
+"""Constants shared by the test modules (tests/ is on sys.path under pytest)."""
+
+import numpy as np
+
+import fastnet
+import fastnet.reference
+
+IMPLEMENTATIONS = {"compiled": fastnet, "reference": fastnet.reference}
+
+# Agreement expected between the compiled core and the reference, per dtype.
+RTOL = {np.float32: 2e-4, np.float64: 1e-10}
+ATOL = {np.float32: 2e-5, np.float64: 1e-12}
+
+
+def as_input(impl, array):
+    """Arrays for the compiled core, nested lists for the reference."""
+    return array.tolist() if impl is fastnet.reference else array
