@@ -7,28 +7,37 @@ class History:
     """Per-epoch training record, shared by the compiled and the reference networks.
 
     ``loss`` holds the mean training loss of each epoch (the batch losses
-    weighted by batch size). ``fit`` may add more series (``val_loss``, ...);
-    every series has one entry per epoch run.
+    weighted by batch size); ``fit`` adds more series (``val_loss``,
+    ``val_accuracy``, ``lr``, ``time``), each with one entry per epoch run.
+
+    ``stopped_early`` and ``best_epoch`` tell what early stopping did;
+    ``interrupted`` is True when Ctrl-C ended training.
     """
 
     def __init__(self):
         self.epoch = []
         self.loss = []
+        self._series = ["loss"]
+        self.stopped_early = False
+        self.interrupted = False
+        self.best_epoch = None
 
     def append(self, epoch, **figures):
         """Record one epoch; a series missing from ``figures`` gets None for it."""
         self.epoch.append(epoch)
-        for key in set(self.history) | set(figures):
-            series = getattr(self, key, None)
-            if series is None:
-                series = [None] * (len(self.epoch) - 1)
-                setattr(self, key, series)
-            series.append(figures.get(key))
+        for key in figures:
+            if key not in self._series:
+                if key in vars(self) or key.startswith("_"):
+                    raise ValueError(f"{key!r} cannot be a History series")
+                self._series.append(key)
+                setattr(self, key, [None] * (len(self.epoch) - 1))
+        for key in self._series:
+            getattr(self, key).append(figures.get(key))
 
     @property
     def history(self):
-        """The series as a dict (Keras's ``History.history``)."""
-        return {k: v for k, v in vars(self).items() if k != "epoch"}
+        """The series as a dict of lists (Keras's ``History.history``)."""
+        return {key: getattr(self, key) for key in self._series}
 
     def __len__(self):
         return len(self.epoch)

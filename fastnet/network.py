@@ -7,6 +7,8 @@ training epoch is one call into ``fastnet._core.network.train_epoch``.
 
 import math
 import threading
+import time
+import warnings
 
 import numpy as np
 
@@ -19,6 +21,7 @@ from .errors import TrainingDivergedError
 from .history import History
 from .losses import Loss
 from .optimizers import SGD, make_optimizer
+from .progress import make_progress
 
 __all__ = ["Dense", "Network"]
 
@@ -239,57 +242,187 @@ class Network:
                              optimizer.t, self._params, self._grads, optimizer.state)
 
     # -- training --------------------------------------------------------------------
-    def fit(self, X, Y, optimizer=None, epochs=1, batch_size=None, shuffle=True, seed=None,
-            max_norm=None):
+    def fit(self, X, Y, optimizer=None, epochs=1, batch_size=None, shuffle=True, seed=None, *,
+            validation_data=None, validation_split=None, early_stopping=None, min_delta=0.0,
+            lr_schedule=None, max_norm=None, callbacks=(), progress=False, reset_optimizer=False):
         """Train by mini-batch gradient descent; returns a :class:`History`.
+
+        Each epoch is one nogil call; everything below runs between epochs.
 
         Parameters
         ----------
+        X : array (n_samples, n_features)
+        Y : array (n_samples, n_outputs), or (n_samples,) for one output or class labels
         optimizer : Optimizer, name or None
             None continues with the optimizer of the previous ``fit`` (its state,
             such as Adam's moments, carries over), else ``SGD(lr=0.01)``.
         epochs : int >= 0
         batch_size : int >= 1 or None
-            None is full-batch gradient descent, 1 stochastic gradient descent.
-            A batch size above the number of samples is full-batch too.
+            None is full-batch gradient descent, 1 stochastic gradient descent, k
+            mini-batch. A batch size above the number of samples is full-batch.
         shuffle : bool
             Shuffle the samples every epoch (SplitMix64, docs/MATH.md).
         seed : int or None
             Restart the shuffle generator from this seed; None carries on.
+        validation_data : (X_val, Y_val) or None
+            Evaluated after every epoch: ``history.val_loss``, and
+            ``history.val_accuracy`` for the classification losses.
+        validation_split : float in (0, 1) or None
+            Hold out this fraction of the rows (the last ones, as Keras does) as
+            validation data.
+        early_stopping : int >= 0 or None
+            Patience: stop when the monitored loss (``val_loss`` if there is
+            validation data, else ``loss``) has not improved by more than
+            ``min_delta`` for this many epochs, and restore the parameters of the
+            best epoch.
+        lr_schedule : fastnet.schedules.LRSchedule or None
+            Sets the learning rate of each epoch from the optimizer's ``lr``
+            (which is restored when ``fit`` returns).
         max_norm : float > 0 or None
             Clip each batch's gradient to this global L2 norm.
+        callbacks : iterable of callables ``f(epoch, logs) -> bool | None``
+            Called after every epoch with the epoch's figures; returning True stops.
+        progress : bool, "bar" or "log"
+            A tqdm bar when tqdm is installed, else one log line per epoch (throttled).
+        reset_optimizer : bool
+            Start the optimizer's state afresh instead of continuing it.
+
+        Ctrl-C stops training at the end of the running epoch and returns the
+        history so far (``history.interrupted`` is True) with the parameters intact.
+        A non-finite loss restores the last finite epoch's parameters and raises
+        :class:`fastnet.TrainingDivergedError`.
         """
         X, Y = self._check_xy(X, Y)
-        n = X.shape[0]
         epochs = check_int("epochs", epochs, low=0)
         batch_size = check_int("batch_size", batch_size, low=1, allow_none=True)
-        batch_size = n if batch_size is None else min(batch_size, n)
         max_norm = 0.0 if max_norm is None else check_real("max_norm", max_norm, low=0.0, low_open=True)
+        min_delta = check_real("min_delta", min_delta, low=0.0)
+        if early_stopping is not None:
+            early_stopping = check_int("early_stopping", early_stopping, low=0)
+        if lr_schedule is not None and not hasattr(lr_schedule, "lr"):
+            raise TypeError(f"lr_schedule must be a fastnet.schedules.LRSchedule, got {type(lr_schedule).__name__}")
+        callbacks = list(callbacks)
+        for cb in callbacks:
+            if not callable(cb):
+                raise TypeError(f"callbacks must be callables f(epoch, logs), got {cb!r}")
+        if validation_data is not None and validation_split is not None:
+            raise ValueError("give validation_data or validation_split, not both")
+        if validation_split is not None:
+            fraction = check_real("validation_split", validation_split, low=0.0, high=1.0,
+                                  low_open=True, high_open=True)
+            n_val = int(round(X.shape[0] * fraction))
+            if not 1 <= n_val < X.shape[0]:
+                raise ValueError(f"validation_split={fraction} of {X.shape[0]} samples leaves "
+                                 f"{n_val} for validation and {X.shape[0] - n_val} for training; both must be >= 1")
+            validation_data = (X[-n_val:], Y[-n_val:])
+            X, Y = X[:-n_val], Y[:-n_val]
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise TypeError("validation_data must be a pair (X_val, Y_val)")
+            validation_data = self._check_xy(*validation_data)
+        n = X.shape[0]
+        batch_size = n if batch_size is None else min(batch_size, n)
         if seed is not None:
             self._shuffle_state[0] = check_seed(seed) ^ _SHUFFLE_SALT
         if optimizer is None:
             optimizer = self._optimizer if self._optimizer is not None else SGD(lr=0.01)
         optimizer = make_optimizer(optimizer)
+        if reset_optimizer:
+            optimizer.reset()
+        monitor = "val_loss" if validation_data is not None else "loss"
 
         history = History()
+        display = make_progress(progress, epochs)
+        base_lr = optimizer.lr
         with self._lock:
             optimizer.bind(self)
             self._optimizer = optimizer
             work = self._workspace(batch_size)
             order = np.empty(n, dtype=np.intp)
+            step = np.array([optimizer.t], dtype=np.int64)
             last_good = self._params.copy()
-            for epoch in range(1, epochs + 1):
-                hyper = np.asarray(optimizer.hyper_vector(), dtype=np.float64)
-                loss, status, optimizer.t = _engine.train_epoch(
-                    self._arch, self._params, self._grads, X, Y, work, batch_size, order,
-                    bool(shuffle), self._shuffle_state, optimizer.kernel_id, hyper,
-                    optimizer.state, optimizer.t, max_norm)
-                if status != _engine.EpochStatus.EPOCH_OK:
+            best, best_value, waited = None, math.inf, 0
+            try:
+                for epoch in range(1, epochs + 1):
+                    if lr_schedule is not None:
+                        optimizer.lr = check_real("lr from lr_schedule", lr_schedule.lr(epoch - 1, base_lr, history),
+                                                  low=0.0, low_open=True)
+                    hyper = np.asarray(optimizer.hyper_vector(), dtype=np.float64)
+                    started = time.perf_counter()
+                    loss, status = _engine.train_epoch(
+                        self._arch, self._params, self._grads, X, Y, work, batch_size, order,
+                        bool(shuffle), self._shuffle_state, optimizer.kernel_id, hyper,
+                        optimizer.state, step, max_norm)
+                    optimizer.t = int(step[0])
+                    if status != _engine.EpochStatus.EPOCH_OK:
+                        self._params[:] = last_good
+                        raise TrainingDivergedError(epoch, history, optimizer.lr)
+                    last_good[:] = self._params
+                    logs = {"loss": loss}
+                    if validation_data is not None:
+                        logs.update(self._evaluate(*validation_data))
+                    logs["lr"] = optimizer.lr
+                    logs["time"] = time.perf_counter() - started
+                    history.append(epoch, **logs)
+                    display.update(epoch, logs)
+
+                    stop = False
+                    if early_stopping is not None:
+                        value = logs[monitor]
+                        if value < best_value - min_delta:
+                            best_value, waited, history.best_epoch = value, 0, epoch
+                            best = self._params.copy() if best is None else np.copyto(best, self._params) or best
+                        else:
+                            waited += 1
+                            stop = waited > early_stopping
+                    for cb in callbacks:
+                        if cb(epoch, dict(logs)) is True:
+                            stop = True
+                    if stop:
+                        history.stopped_early = True
+                        break
+            except KeyboardInterrupt:
+                # The signal is only seen between nogil calls, so the parameters hold
+                # a whole number of epochs; keep them (unless that epoch diverged).
+                optimizer.t = int(step[0])
+                if not np.isfinite(self._params).all():
                     self._params[:] = last_good
-                    raise TrainingDivergedError(epoch, history, optimizer.lr)
-                last_good[:] = self._params
-                history.append(epoch, loss=loss)
+                history.interrupted = True
+                warnings.warn(f"training interrupted by the user after {len(history)} epochs; "
+                              "the parameters of the last completed epoch are kept", RuntimeWarning, stacklevel=2)
+            finally:
+                display.close()
+                if lr_schedule is not None:
+                    optimizer.lr = base_lr
+            if history.stopped_early and best is not None and early_stopping is not None:
+                self._params[:] = best  # restore the best epoch's parameters
         return history
+
+    def partial_fit(self, X, Y, epochs=1, **kwargs):
+        """Continue training from the current parameters and optimizer state (``fit`` with ``epochs=1``)."""
+        return self.fit(X, Y, epochs=epochs, **kwargs)
+
+    def _evaluate(self, X, Y):
+        """Validation figures on checked arrays: val_loss, and val_accuracy for classification."""
+        capacity = self._chunk(X.shape[0])
+        work = self._workspace(capacity)
+        figures = {"val_loss": float(_engine.loss(self._arch, self._params, X, Y, work, capacity))}
+        if self.criterion.is_classification:
+            out = np.empty((X.shape[0], self.n_outputs), dtype=self.dtype)
+            _engine.predict(self._arch, self._params, X, out, work, capacity)
+            if self.criterion.name == "cross_entropy":
+                hits = out.argmax(axis=1) == Y.argmax(axis=1)
+            else:
+                hits = (out >= 0.5) == (Y >= 0.5)
+            figures["val_accuracy"] = float(hits.mean())
+        return figures
+
+    # -- keeping models ----------------------------------------------------------------
+    def save(self, path, include_optimizer=True):
+        """Write the network to ``path`` (.npz, no pickle inside), atomically; see :func:`fastnet.load`."""
+        from .io import save
+
+        save(self, path, include_optimizer=include_optimizer)
 
     # -- pickling (joblib, multiprocessing) ------------------------------------------
     def __getstate__(self):

@@ -247,14 +247,15 @@ def train_epoch(Architecture arch, floating[::1] params, floating[::1] grads,
                 const floating[:, ::1] X, const floating[:, ::1] Y,
                 floating[::1] work, Py_ssize_t batch_size,
                 Py_ssize_t[::1] order, bint shuffle, uint64_t[::1] rng,
-                int optimizer, const double[::1] hyper, floating[:, ::1] state, long long t,
-                double max_norm):
+                int optimizer, const double[::1] hyper, floating[:, ::1] state,
+                long long[::1] step, double max_norm):
     """One epoch of mini-batch training (docs/MATH.md, "An epoch"), in one nogil block.
 
     work holds batch_size rows; order has len(X) entries; rng[0] is the shuffle
-    generator's state (advanced in place); t the optimizer's step count before
-    the epoch; max_norm > 0 clips each batch gradient to that global L2 norm.
-    Returns (mean loss, status, t after the epoch).
+    generator's state and step[0] the optimizer's step count (both advanced in
+    place, so that they stay consistent with the parameters whatever happens
+    after the call); max_norm > 0 clips each batch gradient to that global L2
+    norm. Returns (mean loss, status).
     """
     cdef const ArchC* a = &arch.c
     cdef Py_ssize_t n = X.shape[0], n0 = a.sizes[0], k = a.sizes[a.n_layers]
@@ -267,6 +268,7 @@ def train_epoch(Architecture arch, floating[::1] params, floating[::1] grads,
     cdef double total = 0, value, norm, scale
     cdef int status = EPOCH_OK
     cdef uint64_t rng_state = rng[0]
+    cdef long long t = step[0]
     with nogil:
         if shuffle:
             shuffled_order(n, &order[0], &rng_state)
@@ -301,8 +303,9 @@ def train_epoch(Architecture arch, floating[::1] params, floating[::1] grads,
             s += m
         if status == EPOCH_OK and not _all_finite(P, &params[0]):
             status = EPOCH_NONFINITE_PARAMS
-    rng[0] = rng_state
-    return total / n, status, t
+        rng[0] = rng_state
+        step[0] = t
+    return total / n, status
 
 
 def init_uniform(floating[::1] params, Architecture arch, const double[::1] limits, uint64_t seed):
