@@ -42,7 +42,7 @@ extensions = [
         path[:-4].replace(os.sep, "."),
         [path],
         extra_compile_args=compile_args,
-        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+        define_macros=[("FASTNET_BUILD_FLAGS", '"%s"' % " ".join(compile_args + (["debug"] if DEBUG else [])))],
     )
     for path in sorted(glob(os.path.join("fastnet", "_core", "*.pyx")))
 ]

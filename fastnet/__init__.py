@@ -8,9 +8,11 @@ the tests. See ``docs/MATH.md`` for the exact formulas.
 from ._version import __version__
 from .activations import ACTIVATIONS, Activation
 from .errors import TrainingDivergedError
+from . import datasets, schedules
 from . import reference  # first: fastnet.gradcheck and fastnet.reference import each other
 from .gradcheck import gradcheck
 from .history import History
+from .io import load
 from .losses import LOSSES, Loss
 from .network import Dense, Network
 from .optimizers import OPTIMIZERS, SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
@@ -18,5 +20,5 @@ from .optimizers import OPTIMIZERS, SGD, Adagrad, Adam, AdamW, Optimizer, RMSpro
 __all__ = [
     "__version__", "ACTIVATIONS", "Activation", "LOSSES", "Loss", "OPTIMIZERS", "Optimizer",
     "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "History", "TrainingDivergedError",
-    "Network", "Dense", "gradcheck",
+    "Network", "Dense", "gradcheck", "load",
 ]

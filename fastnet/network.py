@@ -340,6 +340,7 @@ class Network:
             work = self._workspace(batch_size)
             order = np.empty(n, dtype=np.intp)
             step = np.array([optimizer.t], dtype=np.int64)
+            t_start, batches_per_epoch = optimizer.t, -(-n // batch_size)
             last_good = self._params.copy()
             best, best_value, waited = None, math.inf, 0
             try:
@@ -384,9 +385,16 @@ class Network:
             except KeyboardInterrupt:
                 # The signal is only seen between nogil calls, so the parameters hold
                 # a whole number of epochs; keep them (unless that epoch diverged).
+                # The step counter, advanced inside the kernel, tells how many ran
+                # even if the interrupt came before the epoch was recorded.
                 optimizer.t = int(step[0])
                 if not np.isfinite(self._params).all():
                     self._params[:] = last_good
+                    step_done = len(history)
+                else:
+                    step_done = (optimizer.t - t_start) // batches_per_epoch
+                while len(history) < step_done:
+                    history.append(len(history) + 1)  # ran, but its figures were not recorded
                 history.interrupted = True
                 warnings.warn(f"training interrupted by the user after {len(history)} epochs; "
                               "the parameters of the last completed epoch are kept", RuntimeWarning, stacklevel=2)

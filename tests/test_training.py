@@ -1,0 +1,267 @@
+"""fit's options: validation, early stopping, schedules, clipping, callbacks, progress, Ctrl-C."""
+
+import math
+import os
+import signal
+import threading
+
+import numpy as np
+import pytest
+
+import fastnet
+from fastnet.schedules import CosineAnnealingLR, ExponentialLR, ReduceLROnPlateau, StepLR
+
+
+def regression(n=64, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3))
+    Y = X @ np.array([[1.0], [-2.0], [0.5]]) + 0.1 * rng.normal(size=(n, 1))
+    return X, Y
+
+
+def classification(n=90, seed=0):
+    X, y = fastnet.datasets.blobs(n, n_features=4, n_classes=3, seed=seed, dtype=np.float64)
+    return X, y
+
+
+def net64(sizes=(3, 8, 1), **kw):
+    return fastnet.Network.mlp(list(sizes), dtype="float64", seed=1, **kw)
+
+
+# ---------------------------------------------------------------------------
+# Validation
+# ---------------------------------------------------------------------------
+
+def test_validation_data_is_evaluated_every_epoch():
+    X, y = classification()
+    Xv, yv = classification(30, seed=1)
+    net = net64((4, 8, 3), loss="cross_entropy")
+    h = net.fit(X, y, optimizer=fastnet.Adam(lr=0.01), epochs=4, batch_size=16, validation_data=(Xv, yv))
+    assert len(h.val_loss) == len(h.val_accuracy) == 4
+    assert h.val_loss[-1] == pytest.approx(net.loss(Xv, yv), rel=1e-12)
+    assert h.val_accuracy[-1] == pytest.approx(np.mean(net.predict(Xv).argmax(1) == yv))
+    assert h.history.keys() >= {"loss", "val_loss", "val_accuracy", "lr", "time"}
+
+
+def test_validation_split_holds_out_the_last_rows():
+    X, Y = regression(50)
+    net = net64()
+    h = net.fit(X, Y, epochs=2, validation_split=0.2)
+    assert h.val_loss[-1] == pytest.approx(net.loss(X[-10:], Y[-10:]), rel=1e-12)
+    # Trained on the first 40 rows only: the same as fitting them directly.
+    other = net64()
+    other.fit(X[:40], Y[:40], epochs=2)
+    np.testing.assert_array_equal(net.params, other.params)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"validation_split": 1.5}, "validation_split"),
+    ({"validation_split": 0.001}, "validation_split"),
+    ({"validation_data": (np.zeros((2, 3)), np.zeros((2, 1))), "validation_split": 0.2}, "not both"),
+    ({"validation_data": np.zeros((2, 3))}, "pair"),
+    ({"validation_data": (np.zeros((2, 4)), np.zeros((2, 1)))}, "4 features"),
+    ({"early_stopping": -1}, "early_stopping"),
+    ({"max_norm": 0.0}, "max_norm"),
+    ({"callbacks": [3]}, "callables"),
+    ({"progress": "loud"}, "progress"),
+])
+def test_bad_fit_options_get_clear_errors(kwargs, match):
+    X, Y = regression(20)
+    with pytest.raises((ValueError, TypeError), match=match):
+        net64().fit(X, Y, epochs=1, **kwargs)
+
+
+# ---------------------------------------------------------------------------
+# Early stopping
+# ---------------------------------------------------------------------------
+
+def test_early_stopping_restores_the_best_epoch():
+    X, Y = regression(64)
+    # Validating against the negated targets: the better the fit, the worse
+    # the validation loss, so the best epoch is the first.
+    seen = {}
+    net = net64()
+    h = net.fit(X, Y, optimizer=fastnet.SGD(lr=0.05), epochs=50, batch_size=8,
+                validation_data=(X, -Y), early_stopping=3,
+                callbacks=[lambda epoch, logs: seen.__setitem__(epoch, net.params.copy())])
+    assert h.stopped_early and len(h) == 1 + 3 + 1  # best, then patience 3 exceeded on the 4th
+    best = int(np.argmin(h.val_loss)) + 1
+    assert h.best_epoch == best == 1
+    np.testing.assert_array_equal(net.params, seen[best])
+    assert net.loss(X, -Y) == pytest.approx(min(h.val_loss), rel=1e-12)
+
+
+def test_early_stopping_without_validation_watches_the_training_loss():
+    X, Y = regression(64)
+    h = net64().fit(X, Y, optimizer=fastnet.SGD(lr=1e-12), epochs=30, early_stopping=2, min_delta=1e-3)
+    # With a tiny learning rate the loss cannot improve by min_delta.
+    assert h.stopped_early and len(h) == 4
+
+
+# ---------------------------------------------------------------------------
+# Learning-rate schedules
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("schedule,expected", [
+    (StepLR(2, gamma=0.5), [0.1, 0.1, 0.05, 0.05, 0.025]),
+    (ExponentialLR(0.9), [0.1 * 0.9 ** e for e in range(5)]),
+    (CosineAnnealingLR(4, eta_min=0.01), [0.01 + 0.09 * (1 + math.cos(math.pi * e / 4)) / 2 for e in range(4)] + [0.01]),
+])
+def test_schedules_set_the_learning_rate_of_each_epoch(schedule, expected):
+    X, Y = regression()
+    opt = fastnet.SGD(lr=0.1)
+    h = net64().fit(X, Y, optimizer=opt, epochs=5, batch_size=16, lr_schedule=schedule)
+    np.testing.assert_allclose(h.lr, expected, rtol=1e-12)
+    assert opt.lr == 0.1  # the optimizer's own rate is restored
+
+
+def test_a_schedule_trains_as_if_the_rate_were_changed_by_hand():
+    X, Y = regression()
+    a, b = net64(), net64()
+    a.fit(X, Y, optimizer=fastnet.SGD(lr=0.1, momentum=0.5), epochs=4, batch_size=16, lr_schedule=StepLR(2, 0.5))
+    opt = fastnet.SGD(lr=0.1, momentum=0.5)
+    b.fit(X, Y, optimizer=opt, epochs=2, batch_size=16)
+    opt.lr = 0.05
+    b.fit(X, Y, epochs=2, batch_size=16)
+    np.testing.assert_array_equal(a.params, b.params)
+
+
+def test_reduce_on_plateau_cuts_the_rate_when_the_loss_stalls():
+    X, Y = regression()
+    h = net64().fit(X, Y, optimizer=fastnet.SGD(lr=1e-12), epochs=6,
+                    lr_schedule=ReduceLROnPlateau(factor=0.5, patience=1, min_delta=1.0))
+    # No improvement of 1.0 ever: the first epoch sets the best, then every
+    # second epoch without improvement halves the rate.
+    np.testing.assert_allclose(h.lr, [1e-12, 1e-12, 1e-12, 5e-13, 5e-13, 2.5e-13])
+
+
+# ---------------------------------------------------------------------------
+# Gradient clipping
+# ---------------------------------------------------------------------------
+
+def test_clipping_scales_the_gradient_to_max_norm():
+    X, Y = regression(32)
+    Y = Y * 100  # a large gradient
+    net = net64()
+    start = net.params.copy()
+    net.backward(X, Y)
+    g = net.grads.copy()
+    norm = np.linalg.norm(g)
+    assert norm > 1.0
+    net.fit(X, Y, optimizer=fastnet.SGD(lr=0.1), epochs=1, shuffle=False, max_norm=1.0)
+    # One full-batch step with the clipped gradient g * max_norm / (norm + 1e-6), as torch does.
+    np.testing.assert_allclose(net.params, start - 0.1 * g / (norm + 1e-6), rtol=1e-10, atol=1e-12)
+    assert np.linalg.norm(net.params - start) <= 0.1 * 1.0 + 1e-12
+
+
+def test_clipping_leaves_small_gradients_alone():
+    X, Y = regression(32)
+    a, b = net64(), net64()
+    a.fit(X, Y, epochs=2, batch_size=8, max_norm=1e6)
+    b.fit(X, Y, epochs=2, batch_size=8)
+    np.testing.assert_array_equal(a.params, b.params)
+
+
+# ---------------------------------------------------------------------------
+# Callbacks, continued training
+# ---------------------------------------------------------------------------
+
+def test_a_callback_sees_each_epoch_and_can_stop_training():
+    X, Y = regression()
+    calls = []
+
+    def stop_at_three(epoch, logs):
+        calls.append((epoch, logs["loss"]))
+        return epoch == 3
+
+    h = net64().fit(X, Y, epochs=10, callbacks=[stop_at_three])
+    assert [e for e, _ in calls] == [1, 2, 3] and len(h) == 3 and h.stopped_early
+    assert [loss for _, loss in calls] == h.loss
+
+
+def test_partial_fit_continues_and_reset_optimizer_starts_afresh():
+    X, Y = regression()
+    net = net64()
+    opt = fastnet.Adam(lr=0.01)
+    net.fit(X, Y, optimizer=opt, epochs=1, batch_size=16)
+    net.partial_fit(X, Y, batch_size=16)
+    assert opt.t == 8  # Adam's moments were not reset
+    moments = opt.state.copy()
+    net.fit(X, Y, epochs=1, batch_size=16, reset_optimizer=True)
+    assert opt.t == 4 and not np.array_equal(opt.state, moments)
+
+
+def test_one_optimizer_cannot_silently_serve_two_networks():
+    X, Y = regression()
+    opt = fastnet.Adam()
+    first = net64()
+    first.fit(X, Y, optimizer=opt)
+    with pytest.raises(ValueError, match="another network"):
+        net64().fit(X, Y, optimizer=opt)
+    del first  # once the first network is gone, the optimizer may serve another
+    net64().fit(X, Y, optimizer=opt)
+
+
+# ---------------------------------------------------------------------------
+# Progress
+# ---------------------------------------------------------------------------
+
+def test_progress_log_is_throttled_but_shows_the_last_epoch(capsys):
+    X, Y = regression(16)
+    net64().fit(X, Y, epochs=500, progress="log")
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines[-1].startswith("epoch 500/500: loss=")
+    assert len(lines) < 50  # microsecond epochs: a few lines, not 500
+
+
+def test_progress_is_off_by_default(capsys):
+    X, Y = regression(16)
+    net64().fit(X, Y, epochs=3)
+    captured = capsys.readouterr()
+    assert captured.out == captured.err == ""
+
+
+# ---------------------------------------------------------------------------
+# Faults: divergence and Ctrl-C
+# ---------------------------------------------------------------------------
+
+def test_divergence_names_the_epoch_and_suggests_a_lower_rate():
+    X, Y = regression(32)
+    net = net64()
+    with pytest.raises(fastnet.TrainingDivergedError, match=r"epoch \d+.*lower learning rate \(lr=100\)"):
+        net.fit(X, Y * 1e3, optimizer=fastnet.SGD(lr=100.0), epochs=100, batch_size=4)
+    assert np.isfinite(net.params).all()
+
+
+def test_keyboard_interrupt_in_a_callback_keeps_the_epochs_done():
+    X, Y = regression()
+
+    def interrupt(epoch, logs):
+        if epoch == 3:
+            raise KeyboardInterrupt
+
+    net = net64()
+    with pytest.warns(RuntimeWarning, match="interrupted"):
+        h = net.fit(X, Y, epochs=10, batch_size=8, callbacks=[interrupt])
+    assert h.interrupted and len(h) == 3
+    same = net64()
+    same.fit(X, Y, epochs=3, batch_size=8)
+    np.testing.assert_array_equal(net.params, same.params)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name == "nt", reason="needs POSIX signals")
+def test_ctrl_c_stops_at_an_epoch_boundary_with_parameters_intact():
+    X, Y = regression(2000)
+    net = net64((3, 64, 64, 1))
+    timer = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.warns(RuntimeWarning, match="interrupted"):
+            h = net.fit(X, Y, optimizer=fastnet.Adam(lr=1e-3), epochs=100000, batch_size=4)
+    finally:
+        timer.cancel()
+    assert h.interrupted and 0 < len(h) < 100000
+    # The parameters are exactly those of len(h) whole epochs.
+    same = net64((3, 64, 64, 1))
+    same.fit(X, Y, optimizer=fastnet.Adam(lr=1e-3), epochs=len(h), batch_size=4)
+    np.testing.assert_array_equal(net.params, same.params)
