@@ -1,0 +1,128 @@
+"""Optimizer update rules over one flat parameter list (docs/MATH.md, "Optimizers").
+
+``update(optimizer, params, grads, state, t)`` changes ``params`` (and ``state``) in
+place. The hyperparameters and the state live in the shared
+:class:`fastnet.optimizers.Optimizer` objects; this module is only the arithmetic,
+element by element, as ``torch.optim`` publishes it.
+
+``state`` is a list of ``optimizer.n_state`` lists, each as long as ``params``, in
+the order of ``fastnet/_core/optimizers.pxd``: SGD ``[buf]``; Adam and AdamW
+``[m, v, v_max]``; RMSprop ``[s, g_avg, buf]``; Adagrad ``[s]``. ``t`` is the
+1-based number of this step. The gradient list is never modified.
+"""
+
+import math
+
+from .. import optimizers as _shared
+
+__all__ = ["update", "UPDATES", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad"]
+
+SGD, Adam, AdamW, RMSprop, Adagrad = (_shared.SGD, _shared.Adam, _shared.AdamW,
+                                      _shared.RMSprop, _shared.Adagrad)
+
+
+def _with_weight_decay(g, p, weight_decay):
+    # L2 regularisation folded into the gradient: d/dp (wd/2 p^2) = wd p.
+    # Skipped at 0 (as torch) so an infinite p cannot turn a finite g into NaN via 0 * inf.
+    return g + weight_decay * p if weight_decay != 0 else g
+
+
+def _sgd(params, grads, state, t, lr, momentum, dampening, nesterov, weight_decay):
+    (buf,) = state
+    for i, (p, g) in enumerate(zip(params, grads)):
+        g = _with_weight_decay(g, p, weight_decay)
+        if momentum != 0:
+            # buf is a running sum of past gradients: a heavy ball keeps rolling.
+            buf[i] = g if t == 1 else momentum * buf[i] + (1.0 - dampening) * g
+            g = g + momentum * buf[i] if nesterov else buf[i]   # Nesterov: look one step ahead
+        params[i] = p - lr * g
+
+
+def _adam(params, grads, state, t, lr, beta1, beta2, eps, weight_decay, amsgrad):
+    m, v, v_max = state
+    # m and v start at 0 and so are biased towards 0 early on; dividing by
+    # 1 - beta^t undoes that bias exactly.
+    step_size = lr / (1.0 - beta1 ** t)
+    bias2_sqrt = math.sqrt(1.0 - beta2 ** t)
+    for i, (p, g) in enumerate(zip(params, grads)):
+        g = _with_weight_decay(g, p, weight_decay)
+        m[i] = beta1 * m[i] + (1.0 - beta1) * g          # mean of g
+        v[i] = beta2 * v[i] + (1.0 - beta2) * g * g      # uncentred variance of g
+        if amsgrad:
+            v_max[i] = max(v_max[i], v[i])               # never let the step size grow back
+            v_hat = v_max[i]
+        else:
+            v_hat = v[i]
+        params[i] = p - step_size * m[i] / (math.sqrt(v_hat) / bias2_sqrt + eps)
+
+
+def _adamw(params, grads, state, t, lr, beta1, beta2, eps, weight_decay, amsgrad):
+    # Decoupled weight decay: shrink p directly, not through the gradient (so the
+    # decay is not rescaled by Adam's per-parameter step size).
+    for i, p in enumerate(params):
+        params[i] = p * (1.0 - lr * weight_decay)
+    _adam(params, grads, state, t, lr, beta1, beta2, eps, 0.0, amsgrad)
+
+
+def _rmsprop(params, grads, state, t, lr, alpha, eps, weight_decay, momentum, centered):
+    s, g_avg, buf = state
+    for i, (p, g) in enumerate(zip(params, grads)):
+        g = _with_weight_decay(g, p, weight_decay)
+        s[i] = alpha * s[i] + (1.0 - alpha) * g * g     # running mean of g^2
+        if centered:
+            # Divide by the running standard deviation instead of the RMS. It is >= 0
+            # in exact arithmetic; rounding can push it a hair below, so clamp (NaN passes).
+            g_avg[i] = alpha * g_avg[i] + (1.0 - alpha) * g
+            variance = s[i] - g_avg[i] * g_avg[i]
+            d = math.sqrt(0.0 if variance < 0.0 else variance) + eps
+        else:
+            d = math.sqrt(s[i]) + eps
+        if momentum > 0:
+            buf[i] = momentum * buf[i] + g / d
+            params[i] = p - lr * buf[i]
+        else:
+            params[i] = p - lr * (g / d)
+
+
+def _adagrad(params, grads, state, t, lr, lr_decay, weight_decay, eps, initial_accumulator_value):
+    (s,) = state
+    # s only grows, so each parameter's step shrinks with the gradients it has seen.
+    clr = lr / (1.0 + (t - 1) * lr_decay)
+    for i, (p, g) in enumerate(zip(params, grads)):
+        g = _with_weight_decay(g, p, weight_decay)
+        s[i] = s[i] + g * g
+        params[i] = p - clr * g / (math.sqrt(s[i]) + eps)
+
+
+#: name -> update rule; the keys are exactly those of fastnet.optimizers.OPTIMIZERS.
+UPDATES = {
+    "sgd": _sgd,
+    "adam": _adam,
+    "adamw": _adamw,
+    "rmsprop": _rmsprop,
+    "adagrad": _adagrad,
+}
+
+
+def update(optimizer, params, grads, state, t):
+    """One step of ``optimizer``'s rule, in place on ``params`` and ``state``.
+
+    params: flat list of floats (changed in place). grads: same length (read only).
+    state: ``optimizer.n_state`` lists of ``len(params)`` floats (changed in place).
+    t: the 1-based number of this step. Hyperparameters come from ``optimizer.hyper_vector()``.
+    """
+    n = len(params)
+    if len(grads) != n:
+        raise ValueError(f"grads has {len(grads)} entries but params has {n}")
+    if len(state) != optimizer.n_state or any(len(row) != n for row in state):
+        raise ValueError(f"state must be {optimizer.n_state} lists of {n} floats for {optimizer.name!r}, "
+                         f"got {[len(row) for row in state]}")
+    if t < 1:
+        raise ValueError(f"t is the 1-based step number, got {t}")
+    # Everything as Python floats (doubles), whatever the caller passed.
+    params[:] = [float(p) for p in params]
+    for row in state:
+        row[:] = [float(v) for v in row]
+    grads = [float(g) for g in grads]
+    hyper = [float(h) for h in optimizer.hyper_vector()]
+    UPDATES[optimizer.name](params, grads, state, t, *hyper)
