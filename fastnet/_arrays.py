@@ -1,59 +1,129 @@
 """Checking and converting the arrays users pass, before any nogil call.
 
 The kernels trust their inputs (bounds checking is off), so everything a
-kernel assumes is established here: C-contiguous, the network's dtype, the
-right shapes, finite values, labels in range. Arrays are copied only when
-they are not already in that form (read-only and memory-mapped arrays are
-used as they are).
+kernel assumes is established here: C-contiguous, aligned, the network's
+dtype, the right shapes, finite values, labels in range. Arrays are copied
+only when they are not already in that form (read-only and memory-mapped
+arrays are used as they are).
+
+What converts safely is converted (bool, integer, float16/32/64, long double
+and non-native byte order; object arrays holding numbers); what does not is
+rejected with a TypeError (complex, strings, bytes, dates, structured
+dtypes, object arrays holding anything else). Every message names the
+argument, what was expected and what was given.
 """
 
 import numpy as np
 
-__all__ = ["DTYPES", "as_dtype", "as_features", "as_targets"]
+__all__ = ["DTYPES", "as_dtype", "as_features", "as_targets", "optimizer_arrays"]
 
 DTYPES = {"float32": np.dtype(np.float32), "float64": np.dtype(np.float64)}
+
+# What the update kernels read, per kernel id (fastnet/_core/optimizers.pxd):
+# (name, length of hyper_vector(), number of state rows).
+_KERNEL_SHAPES = {0: ("sgd", 5, 1), 1: ("adam", 6, 3), 2: ("adamw", 6, 3),
+                  3: ("rmsprop", 6, 3), 4: ("adagrad", 5, 1)}
 
 
 def as_dtype(dtype):
     """The numpy dtype for ``"float32"``/``"float64"`` (or np.float32, np.dtype(...))."""
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        dt = None
+    dt = None
+    if dtype is not None:  # np.dtype(None) would quietly be float64
+        try:
+            dt = np.dtype(dtype)
+        except (TypeError, ValueError):
+            dt = None
     if dt is None or dt not in DTYPES.values():
         raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
     return dt
 
 
-def _as_real_array(a, name, dtype):
-    """``a`` as a numpy array of ``dtype``, rejecting what does not convert safely."""
+def _describe(value):
+    """A short, readable rendering of one array element for a message."""
+    try:
+        return repr(value.item()) if hasattr(value, "item") else repr(value)
+    except Exception:  # an exotic scalar: fall back on str
+        return str(value)
+
+
+def _as_real_array(a, name):
+    """``a`` as a base-class numpy array of real numbers, rejecting what does not convert safely."""
     if a is None:
-        raise TypeError(f"{name} must be an array, got None")
-    arr = a if isinstance(a, np.ndarray) else np.asarray(a)
+        raise TypeError(f"{name} must be an array of numbers, got None")
+    if isinstance(a, np.ma.MaskedArray):
+        if np.ma.is_masked(a):
+            raise ValueError(f"{name} is a masked array with {int(np.ma.count_masked(a))} masked entries; "
+                             f"fill them ({name}.filled(value)) or drop those rows first")
+        a = a.data
+    try:
+        # np.asarray also turns subclasses (np.matrix, np.memmap) into plain ndarrays
+        # (a view: memory-mapped data is not read here), so that reshape behaves.
+        arr = np.asarray(a)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{name} must be a rectangular array of numbers, but it cannot be made "
+                         f"into one (rows of different lengths?): {exc}") from None
     kind = arr.dtype.kind
     if kind == "O":
+        flat = arr.reshape(-1)
+        for i, v in enumerate(flat):
+            if v is None:
+                where = np.unravel_index(i, arr.shape) if arr.ndim else ()
+                raise ValueError(f"{name} must hold numbers, got None at index "
+                                 f"{tuple(int(j) for j in where)}; remove or impute missing values")
         try:
             arr = arr.astype(np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(f"{name} must hold numbers, got an object array that does not convert to float") from None
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise TypeError(f"{name} must hold real numbers, got an object array that does not "
+                            f"convert to float ({exc})") from None
     elif kind == "c":
-        raise TypeError(f"{name} must be real, got complex dtype {arr.dtype}")
+        raise TypeError(f"{name} must be real, got complex dtype {arr.dtype}; "
+                        f"pass {name}.real if the imaginary parts are meant to be dropped")
+    elif kind in "USa":
+        raise TypeError(f"{name} must hold numbers, got text (dtype {arr.dtype}); "
+                        f"convert it with {name}.astype(float) if it holds numbers as text")
     elif kind not in "biuf":
-        raise TypeError(f"{name} must hold numbers, got dtype {arr.dtype}")
+        raise TypeError(f"{name} must hold real numbers (bool, int or float), got dtype {arr.dtype}")
     return arr
 
 
-def _check_finite(arr, name):
-    if arr.size and not np.isfinite(arr).all():
-        bad = np.argwhere(~np.isfinite(arr))[0]
-        where = tuple(int(i) for i in bad)
-        raise ValueError(f"{name} contains NaN or infinity (first at index {where}); "
-                         "remove or impute those values")
+def _first_nonfinite(arr):
+    bad = np.argwhere(~np.isfinite(arr))
+    return tuple(int(i) for i in bad[0]), len(bad)
+
+
+def _nonfinite_error(name, arr, source=None):
+    """The ValueError for non-finite entries of ``arr`` (``source``: the array before conversion)."""
+    where, count = _first_nonfinite(arr)
+    index = ", ".join(map(str, where))
+    more = f" (and {count - 1} more)" if count > 1 else ""
+    if source is not None and source.shape == arr.shape and source.dtype != arr.dtype:
+        original = source[where]
+        with np.errstate(all="ignore"):
+            finite_before = bool(np.isfinite(original)) if source.dtype.kind == "f" else True
+        if finite_before:
+            limit = np.finfo(arr.dtype).max
+            return ValueError(f"{name}[{index}] = {_describe(original)} is too large for {arr.dtype} "
+                              f"(largest finite value {limit:.4g}){more}; scale {name} or use a "
+                              f"network with dtype='float64'")
+        value = original
+    else:
+        value = arr[where]
+    return ValueError(f"{name} contains NaN or infinity: {name}[{index}] = {_describe(value)}{more}; "
+                      "remove or impute those values")
+
+
+def _convert(arr, dtype, name):
+    """``arr`` as a C-contiguous, aligned array of ``dtype`` with finite values (copied only if needed)."""
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, by name
+        out = np.require(arr, dtype=dtype, requirements=["C_CONTIGUOUS", "ALIGNED"])
+    if out.size and not np.isfinite(out).all():
+        raise _nonfinite_error(name, out, arr)
+    return out
 
 
 def as_features(X, n_features, dtype, name="X"):
     """X as a C-contiguous (n_samples, n_features) array of ``dtype``, checked."""
-    arr = _as_real_array(X, name, dtype)
+    arr = _as_real_array(X, name)
     if arr.ndim != 2:
         hint = ""
         if arr.ndim == 1:
@@ -62,12 +132,38 @@ def as_features(X, n_features, dtype, name="X"):
         raise ValueError(f"{name} must be 2-D (n_samples, n_features), got {arr.ndim}-D "
                          f"with shape {arr.shape}{hint}")
     if arr.shape[0] == 0:
-        raise ValueError(f"{name} is empty: it has 0 samples; at least 1 is needed")
+        raise ValueError(f"{name} is empty: it has 0 samples (shape {arr.shape}); at least 1 is needed")
     if arr.shape[1] != n_features:
-        raise ValueError(f"{name} has {arr.shape[1]} features but the network expects {n_features}")
-    arr = np.ascontiguousarray(arr, dtype=dtype)
-    _check_finite(arr, name)
-    return arr
+        raise ValueError(f"{name} has {arr.shape[1]} features but the network expects {n_features} "
+                         f"({name} has shape {arr.shape})")
+    return _convert(arr, dtype, name)
+
+
+def _class_labels(arr, n_samples, n_outputs, dtype, name):
+    """One-hot rows for the class indices in ``arr`` (any real dtype), checked."""
+    labels = arr.reshape(-1)
+    kind = labels.dtype.kind
+    if kind == "f":
+        if not np.isfinite(labels).all():
+            raise _nonfinite_error(name, labels)
+        fractional = labels != np.floor(labels)
+        if fractional.any():
+            position = int(np.argmax(fractional))
+            raise ValueError(f"{name} holds class labels for cross_entropy, which must be integers; "
+                             f"got non-integer values such as {_describe(labels[position])} at "
+                             f"position {position}")
+    # Compared as they are (no cast first), so that a huge or negative label is
+    # reported as it was given, whatever its dtype.
+    bad = (labels < 0) | (labels >= n_outputs)
+    if bad.any():
+        position = int(np.argmax(bad))
+        label = labels[position]
+        shown = int(label) if kind in "biu" or abs(float(label)) < 2**53 else _describe(label)
+        raise ValueError(f"{name} has class label {shown} at position {position} but the network has "
+                         f"{n_outputs} outputs, so labels must lie in [0, {n_outputs - 1}]")
+    onehot = np.zeros((n_samples, n_outputs), dtype=dtype)
+    onehot[np.arange(n_samples), labels.astype(np.intp)] = 1
+    return onehot
 
 
 def as_targets(Y, n_samples, criterion, n_outputs, dtype, name="Y"):
@@ -76,26 +172,16 @@ def as_targets(Y, n_samples, criterion, n_outputs, dtype, name="Y"):
     For cross-entropy, class indices (shape (n,) or (n, 1) with n_outputs > 1)
     are turned into one-hot rows. A 1-D Y is a column when n_outputs is 1.
     """
-    arr = _as_real_array(Y, name, dtype)
+    arr = _as_real_array(Y, name)
     if arr.ndim == 0 or arr.ndim > 2:
-        raise ValueError(f"{name} must be 1-D or 2-D, got shape {arr.shape}")
+        raise ValueError(f"{name} must be 1-D or 2-D (n_samples,) or (n_samples, n_outputs), "
+                         f"got shape {arr.shape}")
     if arr.shape[0] != n_samples:
-        raise ValueError(f"X has {n_samples} samples but {name} has {arr.shape[0]}")
+        raise ValueError(f"X has {n_samples} samples but {name} has {arr.shape[0]} "
+                         f"({name} has shape {arr.shape}); they must have the same number of rows")
 
     if criterion.name == "cross_entropy" and (arr.ndim == 1 or arr.shape[1] == 1):
-        labels = arr.reshape(-1)
-        _check_finite(labels.astype(np.float64), name)
-        as_int = labels.astype(np.int64)
-        if not np.array_equal(as_int, labels):
-            raise ValueError(f"{name} holds class labels for cross_entropy, which must be integers; "
-                             f"got non-integer values such as {labels[as_int != labels][0]!r}")
-        bad = (as_int < 0) | (as_int >= n_outputs)
-        if bad.any():
-            raise ValueError(f"{name} has class label {int(as_int[bad][0])} but the network has "
-                             f"{n_outputs} outputs, so labels must lie in [0, {n_outputs - 1}]")
-        onehot = np.zeros((n_samples, n_outputs), dtype=dtype)
-        onehot[np.arange(n_samples), as_int] = 1
-        return onehot
+        return _class_labels(arr, n_samples, n_outputs, dtype, name)
 
     if arr.ndim == 1:
         if n_outputs != 1:
@@ -103,9 +189,9 @@ def as_targets(Y, n_samples, criterion, n_outputs, dtype, name="Y"):
                              f"{name} must have shape ({n_samples}, {n_outputs})")
         arr = arr.reshape(-1, 1)
     if arr.shape[1] != n_outputs:
-        raise ValueError(f"{name} has {arr.shape[1]} columns but the network has {n_outputs} outputs")
-    arr = np.ascontiguousarray(arr, dtype=dtype)
-    _check_finite(arr, name)
+        raise ValueError(f"{name} has {arr.shape[1]} columns but the network has {n_outputs} outputs; "
+                         f"{name} must have shape ({n_samples}, {n_outputs})")
+    arr = _convert(arr, dtype, name)
     if criterion.name == "binary_cross_entropy" and ((arr < 0).any() or (arr > 1).any()):
         raise ValueError(f"{name} must lie in [0, 1] for binary_cross_entropy, got values in "
                          f"[{arr.min():g}, {arr.max():g}]")
@@ -114,3 +200,80 @@ def as_targets(Y, n_samples, criterion, n_outputs, dtype, name="Y"):
                          f"got {arr.min():g}")
     return arr
 
+
+def optimizer_arrays(optimizer, n_params, dtype):
+    """``(hyper, state)`` of a bound ``optimizer`` as the update kernels read them, checked.
+
+    The kernels index ``hyper`` and ``state`` by the optimizer's kernel id
+    without checks, so an optimizer whose state was reset, replaced or made
+    for another network (a callback or another thread can do that between two
+    epochs), or a subclass that changed ``hyper_vector()`` or has no kernel,
+    must be caught here. Call it right before every nogil call that updates.
+    """
+    from .optimizers import Optimizer
+
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be a fastnet.Optimizer, got {type(optimizer).__name__}")
+    kernel_id = optimizer.kernel_id
+    if isinstance(kernel_id, bool) or not isinstance(kernel_id, (int, np.integer)) or kernel_id not in _KERNEL_SHAPES:
+        raise TypeError(f"optimizer {type(optimizer).__name__} has no compiled update rule "
+                        f"(kernel_id={kernel_id!r}); the compiled Network runs fastnet's own "
+                        f"optimizers ({', '.join(s[0] for s in _KERNEL_SHAPES.values())}) and subclasses "
+                        "that keep their update rule")
+    rule, n_hyper, n_state = _KERNEL_SHAPES[int(kernel_id)]
+    try:
+        hyper = np.array(optimizer.hyper_vector(), dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"optimizer.hyper_vector() must give {n_hyper} real numbers for the {rule} "
+                        f"rule ({exc})") from None
+    if hyper.shape != (n_hyper,):
+        raise ValueError(f"optimizer.hyper_vector() must give {n_hyper} numbers for the {rule} rule, "
+                         f"got shape {hyper.shape}")
+    if not np.isfinite(hyper).all():
+        raise ValueError(f"optimizer hyperparameters must be finite, got {hyper.tolist()} "
+                         f"(hyper_vector() of {optimizer!r})")
+    if not hyper[0] > 0:
+        raise ValueError(f"optimizer lr must be > 0, got {float(hyper[0])!r}")
+    t = optimizer.t
+    if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t < 0:
+        raise ValueError(f"optimizer.t (the number of steps taken) must be an integer >= 0, got {t!r}")
+    state = optimizer.state
+    expected = (n_state, n_params)
+    if not isinstance(state, np.ndarray):
+        raise ValueError(f"optimizer.state must be an array of shape {expected}, got "
+                         f"{type(state).__name__}; it was reset or replaced (bind the optimizer again)")
+    if (state.shape != expected or state.dtype != dtype or not state.flags.c_contiguous
+            or not state.flags.aligned or not state.flags.writeable):
+        raise ValueError(f"optimizer.state must be a writeable C-contiguous {np.dtype(dtype).name} array "
+                         f"of shape {expected}, got {state.dtype} {state.shape}; it belongs to another "
+                         "network or was replaced (call optimizer.reset() to start afresh)")
+    return hyper, state
+
+
+_NO_WEIGHTS = {}
+
+
+def no_weights(dtype):
+    """The empty weights array the kernels read as "unweighted" (one per dtype, reused)."""
+    if dtype not in _NO_WEIGHTS:
+        _NO_WEIGHTS[dtype] = np.empty(0, dtype=dtype)
+    return _NO_WEIGHTS[dtype]
+
+
+def as_sample_weight(sample_weight, n_samples, dtype, name="sample_weight"):
+    """sample_weight as a C-contiguous (n_samples,) array of ``dtype``, or the empty array for None.
+
+    Weights must be finite and >= 0 with a positive sum: the loss is the
+    weighted mean ``sum w_i l_i / sum w_i``.
+    """
+    if sample_weight is None:
+        return no_weights(dtype)
+    arr = _as_real_array(sample_weight, name)
+    if arr.ndim != 1 or arr.shape[0] != n_samples:
+        raise ValueError(f"{name} must have shape ({n_samples},), one weight per sample, got shape {arr.shape}")
+    arr = _convert(arr, dtype, name)
+    if (arr < 0).any():
+        raise ValueError(f"{name} must be >= 0, got {arr.min():g}")
+    if not arr.sum() > 0:
+        raise ValueError(f"{name} must have a positive sum, got all zeros")
+    return arr

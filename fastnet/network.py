@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from ._arrays import as_dtype, as_features, as_targets
+from ._arrays import as_dtype, as_features, as_sample_weight, as_targets, no_weights
 from ._core import network as _engine
 from ._core import optimizers as _optimizers
 from ._validation import check_int, check_real, check_seed
@@ -215,18 +215,21 @@ class Network:
             _engine.predict(self._arch, self._params, X, out, self._workspace(capacity), capacity)
         return out
 
-    def loss(self, X, Y):
-        """The mean loss over (X, Y)."""
+    def loss(self, X, Y, sample_weight=None):
+        """The mean loss over (X, Y); with ``sample_weight``, the weighted mean."""
         X, Y = self._check_xy(X, Y)
+        weights = as_sample_weight(sample_weight, X.shape[0], self.dtype)
         with self._lock:
             capacity = self._chunk(X.shape[0])
-            return float(_engine.loss(self._arch, self._params, X, Y, self._workspace(capacity), capacity))
+            return float(_engine.loss(self._arch, self._params, X, Y, weights,
+                                      self._workspace(capacity), capacity))
 
-    def backward(self, X, Y):
+    def backward(self, X, Y, sample_weight=None):
         """Forward and backward pass over (X, Y) as one batch: returns the loss, fills ``grads``."""
         X, Y = self._check_xy(X, Y)
+        weights = as_sample_weight(sample_weight, X.shape[0], self.dtype)
         with self._lock:
-            return float(_engine.backward(self._arch, self._params, self._grads, X, Y,
+            return float(_engine.backward(self._arch, self._params, self._grads, X, Y, weights,
                                           self._workspace(X.shape[0])))
 
     # -- optimizer hooks (called by Optimizer.step) ----------------------------------
@@ -243,7 +246,7 @@ class Network:
 
     # -- training --------------------------------------------------------------------
     def fit(self, X, Y, optimizer=None, epochs=1, batch_size=None, shuffle=True, seed=None, *,
-            validation_data=None, validation_split=None, early_stopping=None, min_delta=0.0,
+            sample_weight=None, validation_data=None, validation_split=None, early_stopping=None, min_delta=0.0,
             lr_schedule=None, max_norm=None, callbacks=(), progress=False, reset_optimizer=False):
         """Train by mini-batch gradient descent; returns a :class:`History`.
 
@@ -264,6 +267,8 @@ class Network:
             Shuffle the samples every epoch (SplitMix64, docs/MATH.md).
         seed : int or None
             Restart the shuffle generator from this seed; None carries on.
+        sample_weight : array (n_samples,) or None
+            Per-sample weights (>= 0): each batch's loss is the weighted mean.
         validation_data : (X_val, Y_val) or None
             Evaluated after every epoch: ``history.val_loss``, and
             ``history.val_accuracy`` for the classification losses.
@@ -293,6 +298,7 @@ class Network:
         :class:`fastnet.TrainingDivergedError`.
         """
         X, Y = self._check_xy(X, Y)
+        weights = as_sample_weight(sample_weight, X.shape[0], self.dtype)
         epochs = check_int("epochs", epochs, low=0)
         batch_size = check_int("batch_size", batch_size, low=1, allow_none=True)
         max_norm = 0.0 if max_norm is None else check_real("max_norm", max_norm, low=0.0, low_open=True)
@@ -316,6 +322,10 @@ class Network:
                                  f"{n_val} for validation and {X.shape[0] - n_val} for training; both must be >= 1")
             validation_data = (X[-n_val:], Y[-n_val:])
             X, Y = X[:-n_val], Y[:-n_val]
+            if weights.size:
+                weights = np.ascontiguousarray(weights[:-n_val])
+                if not weights.sum() > 0:
+                    raise ValueError("sample_weight is zero on every training row left after validation_split")
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
                 raise TypeError("validation_data must be a pair (X_val, Y_val)")
@@ -351,7 +361,7 @@ class Network:
                     hyper = np.asarray(optimizer.hyper_vector(), dtype=np.float64)
                     started = time.perf_counter()
                     loss, status = _engine.train_epoch(
-                        self._arch, self._params, self._grads, X, Y, work, batch_size, order,
+                        self._arch, self._params, self._grads, X, Y, weights, work, batch_size, order,
                         bool(shuffle), self._shuffle_state, optimizer.kernel_id, hyper,
                         optimizer.state, step, max_norm)
                     optimizer.t = int(step[0])
@@ -414,7 +424,8 @@ class Network:
         """Validation figures on checked arrays: val_loss, and val_accuracy for classification."""
         capacity = self._chunk(X.shape[0])
         work = self._workspace(capacity)
-        figures = {"val_loss": float(_engine.loss(self._arch, self._params, X, Y, work, capacity))}
+        figures = {"val_loss": float(_engine.loss(self._arch, self._params, X, Y, no_weights(self.dtype),
+                                                  work, capacity))}
         if self.criterion.is_classification:
             out = np.empty((X.shape[0], self.n_outputs), dtype=self.dtype)
             _engine.predict(self._arch, self._params, X, out, work, capacity)

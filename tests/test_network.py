@@ -336,3 +336,63 @@ def test_two_threads_train_two_networks_at_once(no_forced_switches):
     # its single epoch (with the GIL held there, only the few moments before the
     # first network entered its epoch would have been free).
     assert quick_epochs.count(False) >= 30
+
+
+# ---------------------------------------------------------------------------
+# Sample weights
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("loss_name,target_kind", [("mse", "real"), ("half_mse", "real"), ("huber", "real"),
+                                                   ("cross_entropy", "indices"),
+                                                   ("binary_cross_entropy", "binary")])
+def test_weighted_loss_and_gradients_match_the_reference(loss_name, target_kind, dtype):
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(9, 3))
+    Y = make_targets(target_kind, 9, 2, rng)
+    w = rng.uniform(0.0, 3.0, size=9)
+    net, rnet = pair([3, 4, 2], "tanh", loss_name, dtype)
+    assert_close(net.loss(X, Y, sample_weight=w), rnet.loss(X.tolist(), Y.tolist(), sample_weight=w.tolist()), dtype)
+    assert_close(net.backward(X, Y, sample_weight=w),
+                 rnet.backward(X.tolist(), Y.tolist(), sample_weight=w.tolist()), dtype)
+    assert_close(net.grads, rnet.grads, dtype, scale=10)
+
+
+@pytest.mark.parametrize("batch_size", [1, 4, None])
+def test_weighted_fit_matches_the_reference(batch_size, dtype):
+    rng = np.random.default_rng(12)
+    X, Y = rng.normal(size=(10, 3)), rng.integers(0, 3, size=10)
+    w = rng.uniform(0.5, 2.0, size=10)
+    net, rnet = pair([3, 5, 3], "relu", "cross_entropy", dtype)
+    h = net.fit(X, Y, optimizer=fastnet.Adam(lr=0.01), epochs=2, batch_size=batch_size, sample_weight=w)
+    rh = rnet.fit(X.tolist(), Y.tolist(), optimizer=fastnet.Adam(lr=0.01), epochs=2, batch_size=batch_size,
+                  sample_weight=w.tolist())
+    assert_close(h.loss, rh.loss, dtype, scale=20)
+    assert_close(net.params, rnet.params, dtype, scale=50)
+
+
+def test_integer_weights_equal_repeated_rows_and_zero_weights_drop_rows():
+    rng = np.random.default_rng(13)
+    X, Y = rng.normal(size=(6, 3)), rng.normal(size=(6, 2))
+    w = np.array([2, 1, 0, 3, 1, 1])
+    net = fastnet.Network.mlp([3, 4, 2], activation="tanh", dtype="float64", seed=2)
+    weighted = net.backward(X, Y, sample_weight=w)
+    g_weighted = net.grads.copy()
+    repeated = np.repeat(np.arange(6), w)
+    plain = net.backward(X[repeated], Y[repeated])
+    assert weighted == pytest.approx(plain, rel=1e-13)
+    np.testing.assert_allclose(g_weighted, net.grads, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("bad,match", [
+    (np.ones(5), r"sample_weight.*6"),
+    (-np.ones(6), ">= 0"),
+    (np.zeros(6), "positive sum"),
+    (np.array([1, 1, np.nan, 1, 1, 1]), "(NaN|non-finite)"),
+    (np.ones((6, 1)), r"sample_weight"),
+])
+def test_bad_sample_weights_get_clear_errors(bad, match, impl):
+    X, Y = np.zeros((6, 3)), np.zeros((6, 1))
+    net = impl.Network.mlp([3, 2, 1])
+    arg = bad if impl is fastnet else bad.tolist()
+    with pytest.raises((ValueError, TypeError), match=match):
+        net.loss(X if impl is fastnet else X.tolist(), Y if impl is fastnet else Y.tolist(), sample_weight=arg)

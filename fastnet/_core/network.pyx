@@ -44,7 +44,7 @@ cdef struct ArchC:
     Py_ssize_t* w_off        # per layer: offset of W in the flat buffer; b follows W
     Py_ssize_t* a_off        # per layer l = 1..n_layers: offset of its activations in the
                              # workspace, in units of the batch capacity (a_off[0] unused)
-    Py_ssize_t xb_off, yb_off, zout_off, d0_off, d1_off, row_width
+    Py_ssize_t xb_off, yb_off, wb_off, zout_off, d0_off, d1_off, row_width
     int loss
     double loss_param
     bint fused               # the loss reads the output logits (the cross-entropies)
@@ -93,6 +93,7 @@ cdef class Architecture:
         width = 0
         self.c.xb_off = width; width += sizes[0]
         self.c.yb_off = width; width += k
+        self.c.wb_off = width; width += 1
         self.c.a_off[0] = 0
         for l in range(1, L + 1):
             self.c.a_off[l] = width; width += sizes[l]
@@ -142,21 +143,43 @@ cdef void _forward(const ArchC* a, const floating* params, Py_ssize_t n, const f
             activation_forward(a.activations[l], a.act_params[l], n, n_out, act_out)
 
 
+cdef double _weighted_loss_gradient(const ArchC* a, Py_ssize_t n, const floating* out,
+                                   const floating* y, const floating* weights, double w_sum,
+                                   floating* grad) noexcept nogil:
+    """sum_i w_i l_i / w_sum, l_i the loss of row i alone; grad (if not NULL) its gradient."""
+    cdef Py_ssize_t i, j, k = a.sizes[a.n_layers]
+    cdef double total = 0, scale
+    for i in range(n):
+        total += weights[i] * loss_gradient(a.loss, a.loss_param, 1, k, out + i * k, y + i * k,
+                                            NULL if grad == NULL else grad + i * k)
+        if grad != NULL:
+            scale = weights[i] / w_sum if w_sum > 0 else 0.0
+            for j in range(k):
+                grad[i * k + j] = <floating>(grad[i * k + j] * scale)
+    return total / w_sum if w_sum > 0 else 0.0
+
+
 cdef double _backward(const ArchC* a, const floating* params, floating* grads, Py_ssize_t n,
-                      const floating* x, const floating* y, floating* work,
-                      Py_ssize_t cap) noexcept nogil:
-    """Loss of the batch; grads receives its gradient (after _forward on the same rows)."""
+                      const floating* x, const floating* y, const floating* weights,
+                      double w_sum, floating* work, Py_ssize_t cap) noexcept nogil:
+    """Loss of the batch; grads receives its gradient (after _forward on the same rows).
+
+    weights: NULL for the plain mean over rows, else per-row weights summing to
+    w_sum (the loss is then the weighted mean).
+    """
     cdef Py_ssize_t l, L = a.n_layers, k = a.sizes[L], n_in, n_out
     cdef floating* d = work + cap * a.d0_off
     cdef floating* d_below = work + cap * a.d1_off
     cdef floating* tmp
     cdef floating* act_out = work + cap * a.a_off[L]
-    cdef const floating* inp
+    cdef const floating* out = work + cap * a.zout_off if a.fused else act_out
     cdef double loss
-    if a.fused:
-        loss = loss_gradient(a.loss, a.loss_param, n, k, work + cap * a.zout_off, y, d)
+    cdef const floating* inp
+    if weights == NULL:
+        loss = loss_gradient(a.loss, a.loss_param, n, k, out, y, d)
     else:
-        loss = loss_gradient(a.loss, a.loss_param, n, k, act_out, y, d)
+        loss = _weighted_loss_gradient(a, n, out, y, weights, w_sum, d)
+    if not a.fused:
         activation_backward(a.activations[L - 1], a.act_params[L - 1], n, k, act_out, d)
     # Chain rule, last layer first: d holds dL/dz of layer l.
     l = L - 1
@@ -174,6 +197,14 @@ cdef double _backward(const ArchC* a, const floating* params, floating* grads, P
             d_below = tmp
         l -= 1
     return loss
+
+
+cdef double _sum(Py_ssize_t n, const floating* v) noexcept nogil:
+    cdef double s = 0
+    cdef Py_ssize_t i
+    for i in range(n):
+        s += v[i]
+    return s
 
 
 cdef double _global_norm(Py_ssize_t n, const floating* g) noexcept nogil:
@@ -213,45 +244,63 @@ def predict(Architecture arch, const floating[::1] params, const floating[:, ::1
 
 
 def loss(Architecture arch, const floating[::1] params, const floating[:, ::1] X,
-         const floating[:, ::1] Y, floating[::1] work, Py_ssize_t capacity):
-    """Mean loss over all rows of X, computed in chunks of ``capacity`` rows."""
+         const floating[:, ::1] Y, const floating[::1] weights, floating[::1] work,
+         Py_ssize_t capacity):
+    """Mean loss over all rows of X (weighted when weights is not empty), in chunks."""
     cdef const ArchC* a = &arch.c
     cdef Py_ssize_t n = X.shape[0], k = a.sizes[a.n_layers], s, m
     cdef floating* w = &work[0]
     cdef const floating* out
-    cdef double total = 0
+    cdef const floating* wts = &weights[0] if weights.shape[0] > 0 else NULL
+    cdef double total = 0, w_total = n, chunk_w
     with nogil:
+        if wts != NULL:
+            w_total = _sum(n, wts)
         s = 0
         out = w + capacity * (a.zout_off if a.fused else a.a_off[a.n_layers])
         while s < n:
             m = min(capacity, n - s)
             _forward(a, &params[0], m, &X[s, 0], w, capacity)
-            total += loss_gradient(a.loss, a.loss_param, m, k, out, &Y[s, 0], <floating*>NULL) * m
+            if wts == NULL:
+                total += loss_gradient(a.loss, a.loss_param, m, k, out, &Y[s, 0], <floating*>NULL) * m
+            else:
+                chunk_w = _sum(m, wts + s)
+                total += _weighted_loss_gradient(a, m, out, &Y[s, 0], wts + s, chunk_w,
+                                                 <floating*>NULL) * chunk_w
             s += m
-    return total / n
+    return total / w_total
 
 
 def backward(Architecture arch, const floating[::1] params, floating[::1] grads,
-             const floating[:, ::1] X, const floating[:, ::1] Y, floating[::1] work):
-    """Loss of (X, Y) as one batch; grads[:] = its gradient. work holds >= len(X) rows."""
+             const floating[:, ::1] X, const floating[:, ::1] Y, const floating[::1] weights,
+             floating[::1] work):
+    """Loss of (X, Y) as one batch; grads[:] = its gradient. work holds >= len(X) rows.
+
+    weights: empty for the plain mean, else one weight per row.
+    """
     cdef const ArchC* a = &arch.c
     cdef Py_ssize_t n = X.shape[0]
-    cdef double value
+    cdef const floating* wts = &weights[0] if weights.shape[0] > 0 else NULL
+    cdef double value, w_sum = 0
     with nogil:
+        if wts != NULL:
+            w_sum = _sum(n, wts)
         _forward(a, &params[0], n, &X[0, 0], &work[0], n)
-        value = _backward(a, &params[0], &grads[0], n, &X[0, 0], &Y[0, 0], &work[0], n)
+        value = _backward(a, &params[0], &grads[0], n, &X[0, 0], &Y[0, 0], wts, w_sum, &work[0], n)
     return value
 
 
 def train_epoch(Architecture arch, floating[::1] params, floating[::1] grads,
-                const floating[:, ::1] X, const floating[:, ::1] Y,
+                const floating[:, ::1] X, const floating[:, ::1] Y, const floating[::1] weights,
                 floating[::1] work, Py_ssize_t batch_size,
                 Py_ssize_t[::1] order, bint shuffle, uint64_t[::1] rng,
                 int optimizer, const double[::1] hyper, floating[:, ::1] state,
                 long long[::1] step, double max_norm):
     """One epoch of mini-batch training (docs/MATH.md, "An epoch"), in one nogil block.
 
-    work holds batch_size rows; order has len(X) entries; rng[0] is the shuffle
+    weights: empty for unweighted training, else one weight per row (each batch's
+    loss is then its weighted mean, and the epoch's loss is weighted by the
+    batches' total weights). work holds batch_size rows; order has len(X) entries; rng[0] is the shuffle
     generator's state and step[0] the optimizer's step count (both advanced in
     place, so that they stay consistent with the parameters whatever happens
     after the call); max_norm > 0 clips each batch gradient to that global L2
@@ -263,9 +312,12 @@ def train_epoch(Architecture arch, floating[::1] params, floating[::1] grads,
     cdef floating* w = &work[0]
     cdef floating* xb = w + batch_size * a.xb_off
     cdef floating* yb = w + batch_size * a.yb_off
+    cdef floating* wb = w + batch_size * a.wb_off
+    cdef const floating* wts = &weights[0] if weights.shape[0] > 0 else NULL
     cdef const floating* xin
     cdef const floating* yin
-    cdef double total = 0, value, norm, scale
+    cdef const floating* win = NULL
+    cdef double total = 0, total_weight = 0, value, norm, scale, w_batch
     cdef int status = EPOCH_OK
     cdef uint64_t rng_state = rng[0]
     cdef long long t = step[0]
@@ -280,13 +332,19 @@ def train_epoch(Architecture arch, floating[::1] params, floating[::1] grads,
                     i = order[s + r]
                     memcpy(xb + r * n0, &X[i, 0], n0 * sizeof(floating))
                     memcpy(yb + r * k, &Y[i, 0], k * sizeof(floating))
+                    if wts != NULL:
+                        wb[r] = wts[i]
                 xin = xb
                 yin = yb
+                win = wb
             else:
                 xin = &X[s, 0]
                 yin = &Y[s, 0]
+                win = wts + s if wts != NULL else NULL
+            w_batch = _sum(m, win) if wts != NULL else <double>m
             _forward(a, &params[0], m, xin, w, batch_size)
-            value = _backward(a, &params[0], &grads[0], m, xin, yin, w, batch_size)
+            value = _backward(a, &params[0], &grads[0], m, xin, yin,
+                              win if wts != NULL else NULL, w_batch, w, batch_size)
             if not isfinite(value):
                 status = EPOCH_NONFINITE_LOSS
                 break
@@ -299,13 +357,14 @@ def train_epoch(Architecture arch, floating[::1] params, floating[::1] grads,
                         grads[i] = <floating>(grads[i] * scale)
             t += 1
             optimizer_step(optimizer, &hyper[0], t, P, &params[0], &grads[0], &state[0, 0])
-            total += value * m
+            total += value * w_batch
+            total_weight += w_batch
             s += m
         if status == EPOCH_OK and not _all_finite(P, &params[0]):
             status = EPOCH_NONFINITE_PARAMS
         rng[0] = rng_state
         step[0] = t
-    return total / n, status
+    return (total / total_weight if total_weight > 0 else 0.0), status
 
 
 def init_uniform(floating[::1] params, Architecture arch, const double[::1] limits, uint64_t seed):

@@ -113,3 +113,18 @@ def as_flat(name, values, n):
         if isinstance(v, bool) or not _is_number(v):
             raise TypeError(f"{name} must hold real numbers, got {type(v).__name__} {v!r} at position {i}")
     return [float(v) for v in values]
+
+
+def as_weights(sample_weight, n):
+    """Per-sample weights: None, or n finite numbers >= 0 with a positive sum."""
+    if sample_weight is None:
+        return None
+    weights = _as_list("sample_weight", sample_weight, f"a sequence of {n} numbers")
+    if len(weights) != n:
+        raise ValueError(f"sample_weight must have one weight per sample ({n}), got {len(weights)}")
+    weights = [_real("sample_weight", w, f"position {i}") for i, w in enumerate(weights)]
+    if any(w < 0 for w in weights):
+        raise ValueError(f"sample_weight must be >= 0, got {min(weights)!r}")
+    if not sum(weights) > 0:
+        raise ValueError("sample_weight must have a positive sum, got all zeros")
+    return weights

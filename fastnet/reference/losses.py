@@ -21,7 +21,7 @@ import math
 from ..losses import Loss
 from .activations import sigmoid, softmax
 
-__all__ = ["loss_gradient", "KERNELS"]
+__all__ = ["loss_gradient", "weighted_loss_gradient", "KERNELS"]
 
 
 # -- elementwise losses: (o, y, param) -> (value, d value / d o) -------------------
@@ -115,3 +115,20 @@ def loss_gradient(loss, out_rows, y_rows):
         total += value
         grad_rows.append([g / count for g in grad])   # the mean's 1/count flows into every gradient
     return total / count, grad_rows
+
+
+def weighted_loss_gradient(loss, out_rows, y_rows, weights):
+    """The weighted mean ``sum_i w_i l_i / sum_i w_i`` and its gradient.
+
+    ``l_i`` is the loss of row i on its own (``loss_gradient`` of one row), so
+    that weights of 1 give the plain mean. A batch whose weights sum to 0
+    contributes a loss and gradient of 0.
+    """
+    total_weight = sum(weights)
+    value, grad_rows = 0.0, []
+    for out_row, y_row, w in zip(out_rows, y_rows, weights):
+        row_value, (row_grad,) = loss_gradient(loss, [out_row], [y_row])
+        value += w * row_value
+        scale = w / total_weight if total_weight > 0 else 0.0
+        grad_rows.append([scale * g for g in row_grad])
+    return (value / total_weight if total_weight > 0 else 0.0), grad_rows

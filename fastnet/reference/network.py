@@ -17,8 +17,8 @@ from ..history import History
 from ..losses import Loss
 from ..optimizers import SGD, make_optimizer
 from . import activations as act
-from ._data import as_flat, as_rows, as_targets
-from .losses import loss_gradient
+from ._data import as_flat, as_rows, as_targets, as_weights
+from .losses import loss_gradient, weighted_loss_gradient
 from .optimizers import update
 from .random import SHUFFLE_SEED_XOR, SplitMix64, shuffled_order
 
@@ -205,9 +205,14 @@ class Network:
         # The cross-entropies are fused with their activation and read the logits.
         return z if self.criterion.fused_activation else a[-1]
 
-    def _backward(self, X, Y):
+    def _loss_gradient(self, out, Y, weights):
+        if weights is None:
+            return loss_gradient(self.criterion, out, Y)
+        return weighted_loss_gradient(self.criterion, out, Y, weights)
+
+    def _backward(self, X, Y, weights=None):
         a, z = self._forward(X)
-        value, delta = loss_gradient(self.criterion, self._loss_input(a, z), Y)
+        value, delta = self._loss_gradient(self._loss_input(a, z), Y, weights)
         last = self.layers[-1]
         if not self.criterion.fused_activation:     # dL/do -> dL/dz through the output activation
             delta = [act.backward(last.activation, a_row, g_row) for a_row, g_row in zip(a[-1], delta)]
@@ -231,18 +236,20 @@ class Network:
         a, _ = self._forward(self._check_X(X))
         return a[-1]
 
-    def loss(self, X, Y):
-        """The mean loss on (X, Y); no gradients."""
+    def loss(self, X, Y, sample_weight=None):
+        """The mean loss on (X, Y) (weighted by ``sample_weight`` if given); no gradients."""
         X, Y = self._check_data(X, Y)
         a, z = self._forward(X)
-        return loss_gradient(self.criterion, self._loss_input(a, z), Y)[0]
+        return self._loss_gradient(self._loss_input(a, z), Y, as_weights(sample_weight, len(X)))[0]
 
-    def backward(self, X, Y):
+    def backward(self, X, Y, sample_weight=None):
         """The mean loss on (X, Y); fills :attr:`grads` (overwriting) by backpropagation."""
-        return self._backward(*self._check_data(X, Y))
+        X, Y = self._check_data(X, Y)
+        return self._backward(X, Y, as_weights(sample_weight, len(X)))
 
     # -- training ----------------------------------------------------------------------------
-    def fit(self, X, Y, optimizer=None, epochs=1, batch_size=None, shuffle=True, seed=None):
+    def fit(self, X, Y, optimizer=None, epochs=1, batch_size=None, shuffle=True, seed=None,
+            sample_weight=None):
         """Train for ``epochs`` epochs; returns a :class:`fastnet.history.History`.
 
         optimizer: an Optimizer, a name (fresh, default hyperparameters), or None for
@@ -250,10 +257,13 @@ class Network:
         batch_size: None for full-batch gradient descent, 1 for SGD, k for mini-batches.
         seed: restart the shuffle generator at ``seed ^ 0x243F6A8885A308D3``; by
         default it carries on from the previous epoch and fit.
+        sample_weight: per-sample weights; each batch's loss is then its weighted
+        mean, and the epoch loss weights the batches by their total weight.
         Raises TrainingDivergedError (parameters restored to the last finite epoch)
         if a batch loss becomes NaN or infinite.
         """
         X, Y = self._check_data(X, Y)
+        weights = as_weights(sample_weight, len(X))
         epochs = check_int("epochs", epochs, low=0)
         batch_size = check_int("batch_size", batch_size, low=1, allow_none=True)
         shuffle = check_bool("shuffle", shuffle)
@@ -268,16 +278,19 @@ class Network:
         last_finite = self.params
         for epoch in range(1, epochs + 1):
             order = shuffled_order(n, self._shuffle_rng) if shuffle else list(range(n))
-            total = 0.0
+            total = total_weight = 0.0
             for start in range(0, n, batch_size):
                 batch = order[start:start + batch_size]
-                batch_loss = self._backward([X[i] for i in batch], [Y[i] for i in batch])
+                batch_weights = None if weights is None else [weights[i] for i in batch]
+                batch_loss = self._backward([X[i] for i in batch], [Y[i] for i in batch], batch_weights)
                 if not math.isfinite(batch_loss):
                     self.params = last_finite
                     raise TrainingDivergedError(epoch, history, optimizer.lr)
                 optimizer.step(self)
-                total += batch_loss * len(batch)
-            history.append(epoch, loss=total / n)   # batch losses weighted by batch size
+                batch_weight = len(batch) if weights is None else sum(batch_weights)
+                total += batch_loss * batch_weight
+                total_weight += batch_weight
+            history.append(epoch, loss=total / total_weight)   # batches weighted by size (or weight)
             last_finite = self.params
         return history
 
