@@ -5,6 +5,7 @@ sine, prints the progress, the final metrics and the time each epoch took,
 and writes the loss-curve plots when matplotlib is installed.
 """
 
+import os
 import time
 
 import numpy as np
@@ -64,8 +65,9 @@ def run_demo(epochs=300, seed=0, plot_dir=".", progress=True):
     except ImportError:
         print("\n(install matplotlib, or fastnet[plot], for the loss-curve plots)")
     else:
+        os.makedirs(plot_dir, exist_ok=True)
         for name, history in (("spirals", h_cls), ("sine", h_reg)):
-            path = f"{plot_dir.rstrip('/')}/fastnet-demo-{name}.png"
+            path = os.path.join(plot_dir, f"fastnet-demo-{name}.png")
             plotting.plot_history(history, title=f"fastnet demo: {name}").savefig(path, dpi=100)
             print(f"wrote {path}")
     return h_cls, h_reg

@@ -101,6 +101,9 @@ class Network:
         self._optimizer = None
         self._workspaces = {}
         self._lock = threading.RLock()
+        #: Free-form information kept with the model by save/load and pickling
+        #: (the command line stores feature names and class labels here).
+        self.metadata = {}
         self._attach_views()
         self.reset_parameters()
 
@@ -437,23 +440,29 @@ class Network:
         return figures
 
     # -- keeping models ----------------------------------------------------------------
-    def save(self, path, include_optimizer=True):
-        """Write the network to ``path`` (.npz, no pickle inside), atomically; see :func:`fastnet.load`."""
+    def save(self, path, include_optimizer=True, metadata=None):
+        """Write the network to ``path`` (.npz, no pickle inside), atomically; see :func:`fastnet.load`.
+
+        ``metadata`` (JSON-serialisable) replaces ``self.metadata`` in the file if given.
+        Returns the path written (``.npz`` appended when missing).
+        """
         from .io import save
 
-        save(self, path, include_optimizer=include_optimizer)
+        return save(self, path, include_optimizer=include_optimizer, metadata=metadata)
 
     # -- pickling (joblib, multiprocessing) ------------------------------------------
     def __getstate__(self):
         return {"layers": [layer._spec() for layer in self.layers], "loss": self.criterion.to_dict(),
                 "dtype": self.dtype.name, "seed": self.seed, "params": self._params.copy(),
-                "shuffle_state": int(self._shuffle_state[0]), "optimizer": self._optimizer}
+                "shuffle_state": int(self._shuffle_state[0]), "optimizer": self._optimizer,
+                "metadata": self.metadata}
 
     def __setstate__(self, state):
         layers = [Dense(s["n_in"], s["n_out"], Activation(**s["activation"])) for s in state["layers"]]
         self.__init__(layers, loss=Loss(**state["loss"]), dtype=state["dtype"], seed=state["seed"])
         self._params[:] = state["params"]
         self._shuffle_state[0] = state["shuffle_state"]
+        self.metadata = state.get("metadata", {})
         optimizer = state["optimizer"]
         self._optimizer = optimizer
         if optimizer is not None and optimizer.state is not None:

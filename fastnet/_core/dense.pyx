@@ -23,6 +23,29 @@ cdef enum:
 # Forward
 # ---------------------------------------------------------------------------
 
+cdef inline floating _dot(const floating* a, const floating* b, Py_ssize_t n) noexcept nogil:
+    """sum a[j] * b[j] in eight lanes of partial sums.
+
+    One running sum is a chain of dependent additions (IEEE order forbids the
+    compiler to reorder it); eight lanes run in parallel and the fixed-count
+    inner loop vectorises. The order is fixed, so the result is deterministic.
+    """
+    cdef floating acc[8]
+    cdef Py_ssize_t j = 0, l
+    for l in range(8):
+        acc[l] = 0
+    while j + 8 <= n:
+        for l in range(8):
+            acc[l] += a[j + l] * b[j + l]
+        j += 8
+    cdef floating s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+    while j < n:
+        s += a[j] * b[j]
+        j += 1
+    return s
+
+
+
 cdef void dense_forward(Py_ssize_t n, Py_ssize_t n_in, Py_ssize_t n_out,
                         const floating* x, const floating* w, const floating* b,
                         floating* z) noexcept nogil:
@@ -35,7 +58,11 @@ cdef void dense_forward(Py_ssize_t n, Py_ssize_t n_in, Py_ssize_t n_out,
         zi = z + i * n_out
         for j in range(n_out):
             zi[j] = b[j]
-    if n * n_in * n_out <= SMALL_GEMM:
+    if n_out == 1:
+        # One output (a regression head): W is a contiguous column, so each row is a dot product.
+        for i in range(n):
+            z[i] += _dot(x + i * n_in, w, n_in)
+    elif n * n_in * n_out <= SMALL_GEMM:
         # i-p-j order: the inner loop runs along contiguous rows of W and z.
         for i in range(n):
             zi = z + i * n_out
@@ -52,32 +79,6 @@ cdef void dense_forward(Py_ssize_t n, Py_ssize_t n_in, Py_ssize_t n_out,
 # ---------------------------------------------------------------------------
 # Backward
 # ---------------------------------------------------------------------------
-
-cdef inline floating _dot(const floating* a, const floating* b, Py_ssize_t n) noexcept nogil:
-    """sum a[j] * b[j] with eight independent partial sums.
-
-    One running sum is a chain of dependent additions (IEEE order forbids the
-    compiler to reorder it); eight chains run in parallel and vectorise. The
-    order is fixed, so the result is still deterministic.
-    """
-    cdef floating s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0
-    cdef Py_ssize_t j = 0
-    while j + 8 <= n:
-        s0 += a[j] * b[j]
-        s1 += a[j + 1] * b[j + 1]
-        s2 += a[j + 2] * b[j + 2]
-        s3 += a[j + 3] * b[j + 3]
-        s4 += a[j + 4] * b[j + 4]
-        s5 += a[j + 5] * b[j + 5]
-        s6 += a[j + 6] * b[j + 6]
-        s7 += a[j + 7] * b[j + 7]
-        j += 8
-    cdef floating s = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
-    while j < n:
-        s += a[j] * b[j]
-        j += 1
-    return s
-
 
 cdef void dense_backward(Py_ssize_t n, Py_ssize_t n_in, Py_ssize_t n_out,
                          const floating* x, const floating* w, const floating* delta,

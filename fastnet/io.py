@@ -1,0 +1,329 @@
+"""Saving and loading networks: one ``.npz`` file, no pickle inside.
+
+A model file is a plain NumPy ``.npz`` archive (read with ``allow_pickle=False``,
+so loading a file from elsewhere cannot run code) holding
+
+``config``
+    a 0-d unicode array: JSON describing the architecture (each layer's
+    ``n_in``, ``n_out`` and activation), the loss, the dtype, the seed, the
+    shuffle generator's state, the optimizer's name, hyperparameters and step
+    count, free-form ``metadata``, the fastnet version that wrote the file and
+    the format version;
+``params``
+    the flat parameter buffer (``docs/MATH.md`` gives its layout);
+``optimizer_state``
+    (optional) the optimizer's state rows, shape ``(n_state, n_params)``.
+
+With the optimizer included, ``load(path).fit(...)`` continues exactly where
+the saved network stopped: the same parameters, optimizer state, step count
+and shuffle state give bit-identical results to a run that never stopped.
+
+Saving is atomic: the archive is written to a temporary file in the target's
+directory, flushed and fsync'ed, then renamed over the target, so a crash
+mid-save leaves the previous file as it was.
+"""
+
+import json
+import os
+import tempfile
+
+import numpy as np
+
+from ._version import __version__
+
+__all__ = ["save", "load", "FORMAT_VERSION"]
+
+#: Bumped when a file written by this version could not be read by an older one.
+FORMAT_VERSION = 1
+_FORMAT = "fastnet.Network"
+_SUFFIX = ".npz"
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a zip with members, an empty zip
+
+
+# -- paths ------------------------------------------------------------------------
+def _with_suffix(path):
+    """``path`` as a str ending in ``.npz`` (np.savez appends it the same way)."""
+    path = os.fspath(path)
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if not isinstance(path, str):
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+    return path if path.endswith(_SUFFIX) else path + _SUFFIX
+
+
+def _resolve_for_load(path):
+    """The file to read: ``path`` itself, or ``path + '.npz'`` as save() wrote it."""
+    raw = os.fspath(path)
+    if isinstance(raw, bytes):
+        raw = os.fsdecode(raw)
+    if not isinstance(raw, str):
+        raise TypeError(f"path must be a str or os.PathLike, got {type(raw).__name__}")
+    if os.path.exists(raw):
+        return raw
+    suffixed = _with_suffix(raw)
+    if suffixed != raw and os.path.exists(suffixed):
+        return suffixed
+    tried = raw if suffixed == raw else f"{raw} (nor {suffixed})"
+    raise FileNotFoundError(f"no fastnet model file at {tried}")
+
+
+def _new_file_mode():
+    """The mode a plain open() would give a new file (0o666 less the umask)."""
+    try:  # Linux: read the umask without changing it (os.umask is process-wide and racy)
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+# -- save -------------------------------------------------------------------------
+def _describe_optimizer(optimizer, n_params):
+    """The optimizer as (JSON-able dict, state array or None)."""
+    from .optimizers import OPTIMIZERS
+
+    cls = OPTIMIZERS.get(optimizer.name)
+    if cls is None or type(optimizer) is not cls:
+        raise ValueError(f"cannot save optimizer {type(optimizer).__name__}: only fastnet's own "
+                         f"optimizers ({', '.join(OPTIMIZERS)}) can be saved; use include_optimizer=False")
+    hyper = {}
+    for key, value in optimizer.hyperparameters.items():
+        hyper[key] = list(value) if isinstance(value, tuple) else value
+    state = optimizer.state
+    if state is not None:
+        state = np.ascontiguousarray(state)
+        if state.shape != (optimizer.n_state, n_params):
+            raise ValueError(f"the optimizer's state has shape {state.shape}, but a {optimizer.name} "
+                             f"state for this network has shape {(optimizer.n_state, n_params)}; "
+                             "it belongs to another network (use include_optimizer=False)")
+    return {"name": optimizer.name, "hyperparameters": hyper, "t": int(optimizer.t),
+            "has_state": state is not None}, state
+
+
+def save(net, path, include_optimizer=True, metadata=None):
+    """Write ``net`` to ``path`` as one ``.npz`` file, atomically; returns the path written.
+
+    Parameters
+    ----------
+    net : fastnet.Network
+    path : str or os.PathLike
+        ``.npz`` is appended when missing (as ``np.savez`` does); :func:`load`
+        finds the file again from the same string.
+    include_optimizer : bool
+        Also store the last optimizer ``fit`` used (name, hyperparameters, step
+        count and state), so that training resumes exactly where it stopped.
+    metadata : dict or None
+        Anything JSON can hold (feature names, class labels, notes); comes back
+        as ``net.metadata`` from :func:`load`. None keeps ``net.metadata`` if the
+        network has one (a loaded network keeps its metadata when saved again).
+
+    The file is written to a temporary file beside ``path``, flushed to disk,
+    then renamed over ``path``: readers see the old file or the new one, never
+    a half-written one, and a failure leaves the old file and no temporary file.
+    """
+    from .network import Network
+
+    if not isinstance(net, Network):
+        raise TypeError(f"save() takes a fastnet.Network, got {type(net).__name__}")
+    path = _with_suffix(path)
+    if metadata is None:
+        metadata = getattr(net, "metadata", None)
+    if metadata is not None and not isinstance(metadata, dict):
+        raise TypeError(f"metadata must be a dict (of JSON values), got {type(metadata).__name__}")
+
+    config = {
+        "format": _FORMAT,
+        "format_version": FORMAT_VERSION,
+        "fastnet_version": __version__,
+        "layers": [layer._spec() for layer in net.layers],
+        "loss": net.criterion.to_dict(),
+        "dtype": net.dtype.name,
+        "seed": int(net.seed),
+        "shuffle_state": int(net._shuffle_state[0]),
+        "n_params": int(net.n_params),
+        "optimizer": None,
+        "metadata": metadata,
+    }
+    arrays = {"params": np.ascontiguousarray(net.params)}
+    if include_optimizer and net._optimizer is not None:
+        config["optimizer"], state = _describe_optimizer(net._optimizer, net.n_params)
+        if state is not None:
+            arrays["optimizer_state"] = state
+    try:
+        text = json.dumps(config, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"metadata must hold only JSON values (dict, list, str, finite numbers, "
+                        f"bool, None): {exc}") from None
+    arrays["config"] = np.array(text)
+
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"cannot save to {path}: the directory {directory} does not exist")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"cannot save to {path}: it is a directory")
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, _new_file_mode())  # mkstemp makes it 0600; give it a normal file's mode
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _fsync_directory(directory)
+    return path
+
+
+def _fsync_directory(directory):
+    """Make the rename itself durable (POSIX); a no-op where directories cannot be opened."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# -- load -------------------------------------------------------------------------
+def _read_arrays(path):
+    """Every array in the archive at ``path``, read fully (so every CRC is checked)."""
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if head not in _ZIP_MAGIC:
+        kind = "an .npy array" if head == b"\x93NUM" else "empty" if not head else f"starts with {head!r}"
+        raise ValueError(f"{path} is not a fastnet model: it is not an .npz archive ({kind})")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return {name: archive[name] for name in archive.files}
+    except ValueError as exc:
+        if "allow_pickle" in str(exc):
+            raise ValueError(f"{path} is not a fastnet model: it holds pickled Python objects, which "
+                             "fastnet never loads (they could run code)") from None
+        raise ValueError(f"{path} is truncated or corrupted and cannot be read as a fastnet model "
+                         f"({type(exc).__name__}: {exc})") from None
+    except Exception as exc:  # BadZipFile (CRC, no directory), EOFError, a garbled .npy header, ...
+        raise ValueError(f"{path} is truncated or corrupted and cannot be read as a fastnet model "
+                         f"({type(exc).__name__}: {exc})") from None
+
+
+def _parse_config(path, arrays):
+    missing = [key for key in ("config", "params") if key not in arrays]
+    if missing:
+        raise ValueError(f"{path} is not a fastnet model: it lacks the arrays {missing} "
+                         f"(it holds {sorted(arrays) or 'no arrays'})")
+    raw = arrays["config"]
+    if raw.ndim != 0 or raw.dtype.kind != "U":
+        raise ValueError(f"{path} is not a fastnet model: 'config' is not a JSON string "
+                         f"(dtype {raw.dtype}, shape {raw.shape})")
+    try:
+        config = json.loads(str(raw[()]))
+    except ValueError as exc:
+        raise ValueError(f"{path} is corrupted: its 'config' is not valid JSON ({exc})") from None
+    if not isinstance(config, dict) or config.get("format") != _FORMAT:
+        raise ValueError(f"{path} is not a fastnet model: its 'config' does not describe a fastnet.Network")
+    version = config.get("format_version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ValueError(f"{path} is corrupted: format_version {version!r} is not a positive integer")
+    if version > FORMAT_VERSION:
+        raise ValueError(f"{path} was written in fastnet model format version {version} (by fastnet "
+                         f"{config.get('fastnet_version', '?')}), but this fastnet {__version__} reads "
+                         f"format versions up to {FORMAT_VERSION}; upgrade fastnet to load it")
+    return config
+
+
+def _build_network(path, config, arrays):
+    from .activations import Activation
+    from .losses import Loss
+    from .network import Dense, Network
+
+    try:
+        layers = [Dense(spec["n_in"], spec["n_out"], Activation(**spec["activation"]))
+                  for spec in config["layers"]]
+        net = Network(layers, loss=Loss(**config["loss"]), dtype=config["dtype"], seed=config["seed"])
+    except (KeyError, TypeError, ValueError) as exc:
+        detail = f"missing entry {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise ValueError(f"{path} holds an invalid network description: {detail}") from None
+
+    params = arrays["params"]
+    if params.ndim != 1 or params.shape[0] != net.n_params:
+        raise ValueError(f"{path}: params has {params.size} values (shape {params.shape}) but the "
+                         f"architecture {net.sizes} needs {net.n_params}")
+    if params.dtype != net.dtype:
+        raise ValueError(f"{path}: params has dtype {params.dtype} but the network is {net.dtype.name}")
+    if not np.isfinite(params).all():
+        raise ValueError(f"{path}: params contains NaN or infinity")
+    net._params[:] = params
+    try:
+        net._shuffle_state[0] = np.uint64(config["shuffle_state"])
+    except (KeyError, TypeError, ValueError, OverflowError):
+        raise ValueError(f"{path}: shuffle_state is missing or not an unsigned 64-bit integer") from None
+    metadata = config.get("metadata")
+    net.metadata = dict(metadata) if isinstance(metadata, dict) else {}
+    return net
+
+
+def _restore_optimizer(path, net, described, arrays):
+    from .optimizers import OPTIMIZERS
+
+    try:
+        cls = OPTIMIZERS[described["name"]]
+        optimizer = cls(**described["hyperparameters"])
+        t = described["t"]
+    except KeyError as exc:
+        raise ValueError(f"{path}: the saved optimizer is invalid: unknown name or missing entry {exc}") from None
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: the saved optimizer's hyperparameters are invalid: {exc}") from None
+    if isinstance(t, bool) or not isinstance(t, int) or t < 0:
+        raise ValueError(f"{path}: the saved optimizer's step count t={t!r} is not an integer >= 0")
+    if described.get("has_state"):
+        if "optimizer_state" not in arrays:
+            raise ValueError(f"{path}: the optimizer state array is missing")
+        state = arrays["optimizer_state"]
+        expected = (optimizer.n_state, net.n_params)
+        if state.shape != expected or state.dtype != net.dtype:
+            raise ValueError(f"{path}: optimizer_state has shape {state.shape} and dtype {state.dtype}, "
+                             f"expected {expected} and {net.dtype.name}")
+        optimizer.bind(net)
+        optimizer.state[:] = state
+        optimizer.t = t
+    net._optimizer = optimizer
+
+
+def load(path):
+    """Read a network written by :func:`save` (or ``Network.save``).
+
+    ``path`` may omit the ``.npz`` that :func:`save` appended. The network
+    comes back with its parameters, seed and shuffle state, ``net.metadata``
+    (a dict, empty if none was saved) and, if it was saved, its optimizer
+    (state and step count included) as the one ``fit`` continues with.
+
+    Raises FileNotFoundError for a missing file and ValueError, naming the
+    file and the problem, for anything that is not a readable fastnet model:
+    a truncated or corrupted file, a file that is not an ``.npz``, an ``.npz``
+    from elsewhere, a newer format version, or inconsistent contents.
+    """
+    path = _resolve_for_load(path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path} is a directory, not a fastnet model file")
+    arrays = _read_arrays(path)
+    config = _parse_config(path, arrays)
+    net = _build_network(path, config, arrays)
+    described = config.get("optimizer")
+    if described is not None:
+        if not isinstance(described, dict):
+            raise ValueError(f"{path}: the saved optimizer is not a JSON object")
+        _restore_optimizer(path, net, described, arrays)
+    return net
