@@ -46,7 +46,8 @@ def _identity(z_row, param):
 
 
 def _relu(z_row, param):
-    return [z if z > 0 else 0.0 for z in z_row]
+    # Written so that NaN stays NaN (as in PyTorch): a diverging network stays visible.
+    return [0.0 if z <= 0 else z for z in z_row]
 
 
 def _leaky_relu(z_row, param):
