@@ -35,7 +35,13 @@ else:
     # vectorise loops with a sqrt (Adam, RMSprop, Adagrad: 2x on a 2M-parameter
     # step) and changes no result. No -ffast-math: it would break the NaN
     # checks and reorder sums (bit-for-bit determinism).
-    compile_args = ["-O3", "-fno-math-errno"] if not DEBUG else ["-O1", "-g", "-fno-math-errno"]
+    # -fno-tree-loop-distribute-patterns keeps short copy and zeroing loops
+    # inline instead of turning them into memcpy/memset calls, which cost more
+    # than the copy for the tiny rows of batch-1 training (large copies call
+    # memcpy explicitly).
+    compile_args = ["-O3", "-fno-math-errno", "-fno-tree-loop-distribute-patterns"]
+    if DEBUG:
+        compile_args = ["-O1", "-g", "-fno-math-errno"]
     if NATIVE:
         compile_args.append("-march=native")
 

@@ -396,3 +396,17 @@ def test_bad_sample_weights_get_clear_errors(bad, match, impl):
     arg = bad if impl is fastnet else bad.tolist()
     with pytest.raises((ValueError, TypeError), match=match):
         net.loss(X if impl is fastnet else X.tolist(), Y if impl is fastnet else Y.tolist(), sample_weight=arg)
+
+
+@pytest.mark.parametrize("batch_size", [1, 3, None])
+@pytest.mark.parametrize("sizes", [[2, 8, 1], [16, 32, 32, 1], [3, 1]])
+def test_one_output_networks_match_the_reference(sizes, batch_size, dtype):
+    # One output unit takes its own kernel path (a dot product per row).
+    rng = np.random.default_rng(14)
+    X, Y = rng.normal(size=(10, sizes[0])), rng.normal(size=(10, 1))
+    net, rnet = pair(sizes, "relu", "half_mse", dtype)
+    h = net.fit(X, Y, optimizer=fastnet.SGD(lr=0.05, momentum=0.5), epochs=3, batch_size=batch_size)
+    rh = rnet.fit(X.tolist(), Y.tolist(), optimizer=fastnet.SGD(lr=0.05, momentum=0.5), epochs=3,
+                  batch_size=batch_size)
+    assert_close(h.loss, rh.loss, dtype, scale=20)
+    assert_close(net.params, rnet.params, dtype, scale=50)

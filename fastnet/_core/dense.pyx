@@ -96,7 +96,21 @@ cdef void dense_backward(Py_ssize_t n, Py_ssize_t n_in, Py_ssize_t n_out,
         for j in range(n_out):
             db[j] += di[j]
 
-    if n * n_in * n_out <= SMALL_GEMM:
+    if n_out == 1 and n * n_in <= SMALL_GEMM:
+        # One output: W and dW are contiguous columns; loops run along p.
+        xv = delta[0]
+        for p in range(n_in):
+            dw[p] = x[p] * xv
+        for i in range(1, n):
+            xv = delta[i]
+            for p in range(n_in):
+                dw[p] += x[i * n_in + p] * xv
+        if dx != NULL:
+            for i in range(n):
+                xv = delta[i]
+                for p in range(n_in):
+                    dx[i * n_in + p] = xv * w[p]
+    elif n * n_in * n_out <= SMALL_GEMM:
         # dW = x^T delta as a sum of outer products, row by row (contiguous in j).
         for p in range(n_in):
             xv = x[p]

@@ -121,7 +121,7 @@ cdef class Architecture:
 cdef void _forward(const ArchC* a, const floating* params, Py_ssize_t n, const floating* x,
                    floating* work, Py_ssize_t cap) noexcept nogil:
     """Activations of every layer for n rows of x; the output logits go to zout."""
-    cdef Py_ssize_t l, L = a.n_layers, n_out
+    cdef Py_ssize_t l, L = a.n_layers, n_out, i
     cdef const floating* inp = x
     cdef floating* out
     cdef floating* act_out
@@ -139,7 +139,8 @@ cdef void _forward(const ArchC* a, const floating* params, Py_ssize_t n, const f
             dense_forward(n, a.sizes[l], n_out, inp, params + a.w_off[l],
                           params + a.w_off[l] + a.sizes[l] * n_out, out)
             act_out = work + cap * a.a_off[L]
-            memcpy(act_out, out, n * n_out * sizeof(floating))
+            for i in range(n * n_out):
+                act_out[i] = out[i]
             activation_forward(a.activations[l], a.act_params[l], n, n_out, act_out)
 
 
@@ -327,7 +328,13 @@ def train_epoch(Architecture arch, floating[::1] params, floating[::1] grads,
         s = 0
         while s < n:
             m = min(batch_size, n - s)
-            if shuffle:
+            if shuffle and m == 1:
+                # One row is contiguous where it stands: no gather needed.
+                i = order[s]
+                xin = &X[i, 0]
+                yin = &Y[i, 0]
+                win = wts + i if wts != NULL else NULL
+            elif shuffle:
                 for r in range(m):
                     i = order[s + r]
                     memcpy(xb + r * n0, &X[i, 0], n0 * sizeof(floating))
