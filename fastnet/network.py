@@ -12,10 +12,10 @@ import warnings
 
 import numpy as np
 
-from ._arrays import as_dtype, as_features, as_sample_weight, as_targets, no_weights
+from ._arrays import as_dtype, as_features, as_sample_weight, as_targets, no_weights, optimizer_arrays
 from ._core import network as _engine
 from ._core import optimizers as _optimizers
-from ._validation import check_int, check_real, check_seed
+from ._validation import check_bool, check_int, check_real, check_seed
 from .activations import Activation
 from .errors import TrainingDivergedError
 from .history import History
@@ -28,6 +28,11 @@ __all__ = ["Dense", "Network"]
 # The shuffle generator starts at seed ^ this (docs/MATH.md), so that it does
 # not replay the initialisation stream.
 _SHUFFLE_SALT = 0x243F6A8885A308D3
+
+# BLAS takes 32-bit dimensions; and a network beyond this many parameters
+# (64 GB in float32) is a typo, not a model.
+_MAX_WIDTH = 2**31 - 1
+_MAX_PARAMS = 2**34
 
 # predict() and loss() work through the data in chunks whose workspace holds
 # about this many numbers (a few MB): bounded memory, and still large GEMMs.
@@ -91,6 +96,10 @@ class Network:
         self.seed = check_seed(seed)
 
         sizes = [layers[0].n_in] + [layer.n_out for layer in layers]
+        n_params = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+        if n_params > _MAX_PARAMS or max(sizes) > _MAX_WIDTH:
+            raise ValueError(f"layer widths {sizes} give {n_params:,} parameters; fastnet supports up to "
+                             f"{_MAX_PARAMS:,} parameters and widths up to {_MAX_WIDTH:,}")
         self._arch = _engine.Architecture(
             sizes, [layer.activation.id for layer in layers],
             [layer.activation.param for layer in layers],
@@ -116,7 +125,10 @@ class Network:
         which defaults to what the loss is fused with (sigmoid or softmax for the
         cross-entropies) and to identity otherwise.
         """
-        sizes = list(sizes)
+        if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
+            raise TypeError(f"sizes must be a list of layer widths such as [64, 128, 10], "
+                            f"got {type(sizes).__name__} {sizes!r}")
+        sizes = [check_int(f"sizes[{i}]", width, low=1) for i, width in enumerate(sizes)]
         if len(sizes) < 2:
             raise ValueError(f"sizes must list at least an input and an output width, got {sizes!r}")
         criterion = Loss.coerce(loss)
@@ -200,10 +212,17 @@ class Network:
     def _chunk(self, n_samples):
         return max(1, min(n_samples, _CHUNK_ELEMENTS // self._arch.workspace_size(1)))
 
-    def _check_xy(self, X, Y):
-        X = as_features(X, self.n_features, self.dtype)
-        Y = as_targets(Y, X.shape[0], self.criterion, self.n_outputs, self.dtype)
+    def _check_xy(self, X, Y, names=("X", "Y")):
+        X = as_features(X, self.n_features, self.dtype, name=names[0])
+        Y = as_targets(Y, X.shape[0], self.criterion, self.n_outputs, self.dtype, name=names[1])
         return X, Y
+
+    def _check_finite_result(self, values, what):
+        """Raise if a forward pass on finite inputs and parameters overflowed."""
+        if not np.isfinite(values).all():
+            raise FloatingPointError(
+                f"the {what} is not finite: the forward pass overflowed {self.dtype.name} (inputs or "
+                "weights too large); scale the inputs, or use dtype='float64'")
 
     # -- forward and backward -------------------------------------------------------
     def predict(self, X):
@@ -216,6 +235,7 @@ class Network:
         with self._lock:
             capacity = self._chunk(X.shape[0])
             _engine.predict(self._arch, self._params, X, out, self._workspace(capacity), capacity)
+        self._check_finite_result(out, "output")
         return out
 
     def loss(self, X, Y, sample_weight=None):
@@ -224,16 +244,20 @@ class Network:
         weights = as_sample_weight(sample_weight, X.shape[0], self.dtype)
         with self._lock:
             capacity = self._chunk(X.shape[0])
-            return float(_engine.loss(self._arch, self._params, X, Y, weights,
-                                      self._workspace(capacity), capacity))
+            value = float(_engine.loss(self._arch, self._params, X, Y, weights,
+                                       self._workspace(capacity), capacity))
+        self._check_finite_result(value, "loss")
+        return value
 
     def backward(self, X, Y, sample_weight=None):
         """Forward and backward pass over (X, Y) as one batch: returns the loss, fills ``grads``."""
         X, Y = self._check_xy(X, Y)
         weights = as_sample_weight(sample_weight, X.shape[0], self.dtype)
         with self._lock:
-            return float(_engine.backward(self._arch, self._params, self._grads, X, Y, weights,
-                                          self._workspace(X.shape[0])))
+            value = float(_engine.backward(self._arch, self._params, self._grads, X, Y, weights,
+                                           self._workspace(X.shape[0])))
+            self._check_finite_result(value, "loss")
+        return value
 
     # -- optimizer hooks (called by Optimizer.step) ----------------------------------
     def _new_optimizer_state(self, optimizer):
@@ -310,6 +334,10 @@ class Network:
             early_stopping = check_int("early_stopping", early_stopping, low=0)
         if lr_schedule is not None and not hasattr(lr_schedule, "lr"):
             raise TypeError(f"lr_schedule must be a fastnet.schedules.LRSchedule, got {type(lr_schedule).__name__}")
+        shuffle = check_bool("shuffle", shuffle)
+        if isinstance(callbacks, (str, bytes)) or not hasattr(callbacks, "__iter__"):
+            raise TypeError(f"callbacks must be a list of callables f(epoch, logs), got "
+                            f"{type(callbacks).__name__} {callbacks!r}")
         callbacks = list(callbacks)
         for cb in callbacks:
             if not callable(cb):
@@ -332,22 +360,27 @@ class Network:
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
                 raise TypeError("validation_data must be a pair (X_val, Y_val)")
-            validation_data = self._check_xy(*validation_data)
+            validation_data = self._check_xy(*validation_data, names=("X_val", "Y_val"))
         n = X.shape[0]
         batch_size = n if batch_size is None else min(batch_size, n)
         if seed is not None:
-            self._shuffle_state[0] = check_seed(seed) ^ _SHUFFLE_SALT
-        if optimizer is None:
-            optimizer = self._optimizer if self._optimizer is not None else SGD(lr=0.01)
-        optimizer = make_optimizer(optimizer)
-        if reset_optimizer:
-            optimizer.reset()
+            seed = check_seed(seed)
+        reset_optimizer = check_bool("reset_optimizer", reset_optimizer)
         monitor = "val_loss" if validation_data is not None else "loss"
 
         history = History()
         display = make_progress(progress, epochs)
-        base_lr = optimizer.lr
         with self._lock:
+            # Everything that changes this network's state happens under its lock,
+            # so that a fit in another thread never sees half of it.
+            if seed is not None:
+                self._shuffle_state[0] = seed ^ _SHUFFLE_SALT
+            if optimizer is None:
+                optimizer = self._optimizer if self._optimizer is not None else SGD(lr=0.01)
+            optimizer = make_optimizer(optimizer)
+            base_lr = optimizer.lr
+            if reset_optimizer:
+                optimizer.reset()
             optimizer.bind(self)
             self._optimizer = optimizer
             work = self._workspace(batch_size)
@@ -361,12 +394,15 @@ class Network:
                     if lr_schedule is not None:
                         optimizer.lr = check_real("lr from lr_schedule", lr_schedule.lr(epoch - 1, base_lr, history),
                                                   low=0.0, low_open=True)
-                    hyper = np.asarray(optimizer.hyper_vector(), dtype=np.float64)
+                    # Checked before every epoch: a callback may have reset or replaced them,
+                    # and the kernel trusts their shapes.
+                    hyper, state = optimizer_arrays(optimizer, self.n_params, self.dtype)
+                    step[0] = optimizer.t
                     started = time.perf_counter()
                     loss, status = _engine.train_epoch(
                         self._arch, self._params, self._grads, X, Y, weights, work, batch_size, order,
-                        bool(shuffle), self._shuffle_state, optimizer.kernel_id, hyper,
-                        optimizer.state, step, max_norm)
+                        shuffle, self._shuffle_state, optimizer.kernel_id, hyper,
+                        state, step, max_norm)
                     optimizer.t = int(step[0])
                     if status != _engine.EpochStatus.EPOCH_OK:
                         self._params[:] = last_good

@@ -11,6 +11,7 @@ Pure Python (no NumPy), so that the reference can use it.
 """
 
 import abc
+import contextlib
 import weakref
 
 from ._validation import check_bool, check_real
@@ -47,10 +48,16 @@ class Optimizer(abc.ABC):
 
     # -- use ----------------------------------------------------------------------
     def step(self, net):
-        """One in-place update of ``net.params`` from ``net.grads``."""
-        self.bind(net)
-        self.t += 1
-        net._optimizer_update(self)
+        """One in-place update of ``net.params`` from ``net.grads``.
+
+        Under the network's lock when it has one, so that two threads stepping
+        one network count every step once.
+        """
+        lock = getattr(net, "_lock", None)
+        with lock if lock is not None else contextlib.nullcontext():
+            self.bind(net)
+            self.t += 1
+            net._optimizer_update(self)
 
     def bind(self, net):
         """Attach to ``net``, creating the state on first use."""
