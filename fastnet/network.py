@@ -15,6 +15,7 @@ import numpy as np
 from ._arrays import as_dtype, as_features, as_sample_weight, as_targets, no_weights, optimizer_arrays
 from ._core import network as _engine
 from ._core import optimizers as _optimizers
+from ._threads import blas_threads
 from ._validation import check_bool, check_int, check_real, check_seed
 from .activations import Activation
 from .errors import TrainingDivergedError
@@ -73,9 +74,13 @@ class Network:
     dtype : "float32" (default) or "float64"
     seed : int
         Seeds the initialisation and the shuffling (docs/MATH.md).
+    n_threads : int >= 1
+        Threads the BLAS calls (the gemm of batched layers) may use; 1, the
+        default, keeps fastnet on one core, so that it never oversubscribes the
+        machine when you parallelise around it. Settable later (``net.n_threads``).
     """
 
-    def __init__(self, layers, loss="mse", dtype="float32", seed=0):
+    def __init__(self, layers, loss="mse", dtype="float32", seed=0, n_threads=1):
         layers = list(layers) if not isinstance(layers, Dense) else [layers]
         if not layers:
             raise ValueError("layers must hold at least one Dense layer, got none")
@@ -94,6 +99,7 @@ class Network:
         self.criterion.check_n_outputs(layers[-1].n_out)
         self.dtype = as_dtype(dtype)
         self.seed = check_seed(seed)
+        self.n_threads = n_threads
 
         sizes = [layers[0].n_in] + [layer.n_out for layer in layers]
         n_params = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
@@ -118,7 +124,7 @@ class Network:
 
     @classmethod
     def mlp(cls, sizes, activation="relu", output_activation=None, loss="mse", dtype="float32",
-            seed=0, negative_slope=None):
+            seed=0, negative_slope=None, n_threads=1):
         """A stack of Dense layers of the given widths, e.g. ``Network.mlp([64, 128, 10])``.
 
         Hidden layers use ``activation``; the output layer ``output_activation``,
@@ -138,7 +144,7 @@ class Network:
             output_activation = criterion.fused_activation or "identity"
         layers = [Dense(sizes[i], sizes[i + 1], hidden) for i in range(len(sizes) - 2)]
         layers.append(Dense(sizes[-2], sizes[-1], output_activation))
-        return cls(layers, loss=criterion, dtype=dtype, seed=seed)
+        return cls(layers, loss=criterion, dtype=dtype, seed=seed, n_threads=n_threads)
 
     # -- parameters ---------------------------------------------------------------
     def _attach_views(self):
@@ -159,6 +165,15 @@ class Network:
         full = np.empty(self.n_params, dtype=np.float64)
         _engine.init_uniform(full, self._arch, limits, np.uint64(self.seed))
         self._params[:] = full
+
+    @property
+    def n_threads(self):
+        """BLAS threads for this network's batched layers (1 by default)."""
+        return self._n_threads
+
+    @n_threads.setter
+    def n_threads(self, value):
+        self._n_threads = check_int("n_threads", value, low=1, high=1024)
 
     @property
     def params(self):
@@ -232,7 +247,7 @@ class Network:
         """
         X = as_features(X, self.n_features, self.dtype)
         out = np.empty((X.shape[0], self.n_outputs), dtype=self.dtype)
-        with self._lock:
+        with self._lock, blas_threads(self._n_threads):
             capacity = self._chunk(X.shape[0])
             _engine.predict(self._arch, self._params, X, out, self._workspace(capacity), capacity)
         self._check_finite_result(out, "output")
@@ -242,7 +257,7 @@ class Network:
         """The mean loss over (X, Y); with ``sample_weight``, the weighted mean."""
         X, Y = self._check_xy(X, Y)
         weights = as_sample_weight(sample_weight, X.shape[0], self.dtype)
-        with self._lock:
+        with self._lock, blas_threads(self._n_threads):
             capacity = self._chunk(X.shape[0])
             value = float(_engine.loss(self._arch, self._params, X, Y, weights,
                                        self._workspace(capacity), capacity))
@@ -253,7 +268,7 @@ class Network:
         """Forward and backward pass over (X, Y) as one batch: returns the loss, fills ``grads``."""
         X, Y = self._check_xy(X, Y)
         weights = as_sample_weight(sample_weight, X.shape[0], self.dtype)
-        with self._lock:
+        with self._lock, blas_threads(self._n_threads):
             value = float(_engine.backward(self._arch, self._params, self._grads, X, Y, weights,
                                            self._workspace(X.shape[0])))
             self._check_finite_result(value, "loss")
@@ -370,7 +385,7 @@ class Network:
 
         history = History()
         display = make_progress(progress, epochs)
-        with self._lock:
+        with self._lock, blas_threads(self._n_threads):
             # Everything that changes this network's state happens under its lock,
             # so that a fit in another thread never sees half of it.
             if seed is not None:
@@ -491,7 +506,7 @@ class Network:
         return {"layers": [layer._spec() for layer in self.layers], "loss": self.criterion.to_dict(),
                 "dtype": self.dtype.name, "seed": self.seed, "params": self._params.copy(),
                 "shuffle_state": int(self._shuffle_state[0]), "optimizer": self._optimizer,
-                "metadata": self.metadata}
+                "metadata": self.metadata, "n_threads": self._n_threads}
 
     def __setstate__(self, state):
         layers = [Dense(s["n_in"], s["n_out"], Activation(**s["activation"])) for s in state["layers"]]
@@ -499,6 +514,7 @@ class Network:
         self._params[:] = state["params"]
         self._shuffle_state[0] = state["shuffle_state"]
         self.metadata = state.get("metadata", {})
+        self.n_threads = state.get("n_threads", 1)
         optimizer = state["optimizer"]
         self._optimizer = optimizer
         if optimizer is not None and optimizer.state is not None:

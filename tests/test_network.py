@@ -410,3 +410,44 @@ def test_one_output_networks_match_the_reference(sizes, batch_size, dtype):
                   batch_size=batch_size)
     assert_close(h.loss, rh.loss, dtype, scale=20)
     assert_close(net.params, rnet.params, dtype, scale=50)
+
+
+# ---------------------------------------------------------------------------
+# BLAS threads: one by default, more only when asked
+# ---------------------------------------------------------------------------
+
+def test_blas_runs_single_threaded_unless_asked():
+    from fastnet import _threads
+
+    if _threads.blas_threading() != "per-thread":
+        pytest.skip("this BLAS has no per-thread thread count")
+    get = _threads._get_setter()
+    seen = []
+
+    class Spy(fastnet.schedules.LRSchedule):
+        # Called between epochs, inside fit: reads this thread's BLAS thread count.
+        def lr(self, epoch, base_lr, history):
+            previous = get(1)  # set_num_threads_local returns the current count
+            get(previous)
+            seen.append(previous)
+            return base_lr
+
+    X, Y = np.zeros((8, 3)), np.zeros((8, 1))
+    net = fastnet.Network.mlp([3, 4, 1])
+    net.fit(X, Y, epochs=2, lr_schedule=Spy())
+    net.n_threads = 2
+    net.fit(X, Y, epochs=1, lr_schedule=Spy())
+    assert seen == [1, 1, 2]
+    with pytest.raises(ValueError, match="n_threads must be >= 1, got 0"):
+        net.n_threads = 0
+
+
+def test_more_blas_threads_give_the_same_training():
+    rng = np.random.default_rng(15)
+    X, Y = rng.normal(size=(512, 128)), rng.integers(0, 4, size=512)
+    runs = []
+    for n_threads in (1, 2):
+        net = fastnet.Network.mlp([128, 256, 4], loss="cross_entropy", dtype="float64", n_threads=n_threads)
+        net.fit(X, Y, optimizer=fastnet.SGD(lr=0.05), epochs=2, batch_size=128)
+        runs.append(net.params.copy())
+    np.testing.assert_allclose(runs[0], runs[1], rtol=1e-10, atol=1e-12)
