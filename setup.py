@@ -56,6 +56,7 @@ extensions = [
 ]
 
 setup(
-    ext_modules=cythonize(extensions, compiler_directives=directives,
-                          compile_time_env={"FASTNET_DEBUG": DEBUG}),
+    # force: the generated C depends on the directives, which cythonize does not
+    # track, so a debug build must not reuse C generated for a release build.
+    ext_modules=cythonize(extensions, compiler_directives=directives, force=DEBUG),
 )

@@ -9,6 +9,7 @@ from ._version import __version__
 from .activations import ACTIVATIONS, Activation
 from .errors import TrainingDivergedError
 from . import datasets, schedules
+from ._config import get_include, show_config
 from . import reference  # first: fastnet.gradcheck and fastnet.reference import each other
 from .gradcheck import gradcheck
 from .history import History
@@ -20,5 +21,5 @@ from .optimizers import OPTIMIZERS, SGD, Adagrad, Adam, AdamW, Optimizer, RMSpro
 __all__ = [
     "__version__", "ACTIVATIONS", "Activation", "LOSSES", "Loss", "OPTIMIZERS", "Optimizer",
     "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "History", "TrainingDivergedError",
-    "Network", "Dense", "gradcheck", "load",
+    "Network", "Dense", "gradcheck", "load", "get_include", "show_config",
 ]

@@ -268,10 +268,13 @@ def test_version(capsys):
     assert code == 0 and out.strip() == f"fastnet {fastnet.__version__}"
 
 
-def test_version_subprocess():
-    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+def test_version_subprocess(tmp_path):
+    # The child imports the same fastnet as this process: an installed package or,
+    # in a development tree built in place, the source tree.
+    where = os.path.dirname(os.path.dirname(os.path.abspath(fastnet.__file__)))
+    env = dict(os.environ, PYTHONPATH=where + os.pathsep + os.environ.get("PYTHONPATH", ""))
     result = subprocess.run([sys.executable, "-m", "fastnet", "--version"], capture_output=True, text=True,
-                            env=env, cwd=REPO, timeout=120)
+                            env=env, cwd=tmp_path, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"fastnet {fastnet.__version__}"
 

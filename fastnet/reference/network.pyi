@@ -15,6 +15,8 @@ __all__ = ["Dense", "Network"]
 _Rows: TypeAlias = Sequence[Sequence[float]] | npt.NDArray[Any]
 #: Targets: rows, or one value (or class index) per sample.
 _Targets: TypeAlias = Sequence[Sequence[float]] | Sequence[float] | npt.NDArray[Any]
+#: One weight (>= 0) per sample.
+_Weights: TypeAlias = Sequence[float] | npt.NDArray[Any]
 
 class Dense:
     """A fully connected layer in pure Python: ``z = x W + b``, ``a = activation(z)``."""
@@ -76,8 +78,8 @@ class Network:
     @property
     def grads(self) -> list[float]: ...
     def predict(self, X: _Rows) -> list[list[float]]: ...
-    def loss(self, X: _Rows, Y: _Targets) -> float: ...
-    def backward(self, X: _Rows, Y: _Targets) -> float: ...
+    def loss(self, X: _Rows, Y: _Targets, sample_weight: _Weights | None = None) -> float: ...
+    def backward(self, X: _Rows, Y: _Targets, sample_weight: _Weights | None = None) -> float: ...
     def fit(
         self,
         X: _Rows,
@@ -87,6 +89,7 @@ class Network:
         batch_size: int | None = None,
         shuffle: bool = True,
         seed: int | None = None,
+        sample_weight: _Weights | None = None,
     ) -> History: ...
     # Hooks for Optimizer.step (not for users).
     def _new_optimizer_state(self, opt: Optimizer) -> list[list[float]]: ...
