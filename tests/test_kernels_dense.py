@@ -10,7 +10,7 @@ import pytest
 
 from fastnet._core import dense
 
-SMALL_GEMM = 4096
+SMALL_GEMM = 4096  # dense.pyx: up to 4 rows; beyond, 1024; one row always loops
 TOL = {np.float32: dict(rtol=2e-5, atol=2e-5), np.float64: dict(rtol=1e-12, atol=1e-12)}
 
 SHAPES = [

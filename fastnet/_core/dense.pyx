@@ -4,8 +4,12 @@ A. Batched layers call BLAS gemm (through blas.pxd, row-major).
 B. Small products take plain loops: a BLAS call has a fixed cost (argument
    checks, dispatch, packing) that is larger than the arithmetic of a tiny
    layer, and the seed texts' per-sample SGD (batch 1) is all tiny products.
-   SMALL_GEMM is the crossover in multiply-adds, measured with
-   benchmarks/crossover.py on the development machine (see the note there).
+   The crossover, measured with benchmarks/crossover.py on the development
+   machine (docs/BENCHMARKS.md): at batch 1 the loops win at every size
+   measured (up to 1x512x512, by 5-10x from 4k multiply-adds up); with a few
+   rows BLAS wins from about 5k multiply-adds; from 16 rows on, from about 1k.
+   Hence _use_loops: one row, or up to SMALL_GEMM multiply-adds for up to 4
+   rows, or up to SMALL_GEMM_BATCHED beyond.
 C. The Python-callable twins at the end exist for the tests.
 """
 
@@ -16,7 +20,12 @@ from .blas cimport gemm
 # Multiply-adds (n * n_in * n_out) up to which the loops beat gemm; measured,
 # see the module docstring.
 cdef enum:
-    SMALL_GEMM = 4096
+    SMALL_GEMM = 4096          # batches of up to 4 rows
+    SMALL_GEMM_BATCHED = 1024  # larger batches
+
+
+cdef inline bint _use_loops(Py_ssize_t n, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
+    return n == 1 or n * n_in * n_out <= (SMALL_GEMM if n <= 4 else SMALL_GEMM_BATCHED)
 
 
 # ---------------------------------------------------------------------------
@@ -62,7 +71,7 @@ cdef void dense_forward(Py_ssize_t n, Py_ssize_t n_in, Py_ssize_t n_out,
         # One output (a regression head): W is a contiguous column, so each row is a dot product.
         for i in range(n):
             z[i] += _dot(x + i * n_in, w, n_in)
-    elif n * n_in * n_out <= SMALL_GEMM:
+    elif _use_loops(n, n_in, n_out):
         # i-p-j order: the inner loop runs along contiguous rows of W and z.
         for i in range(n):
             zi = z + i * n_out
@@ -96,7 +105,7 @@ cdef void dense_backward(Py_ssize_t n, Py_ssize_t n_in, Py_ssize_t n_out,
         for j in range(n_out):
             db[j] += di[j]
 
-    if n_out == 1 and n * n_in <= SMALL_GEMM:
+    if n_out == 1 and _use_loops(n, n_in, 1):
         # One output: W and dW are contiguous columns; loops run along p.
         xv = delta[0]
         for p in range(n_in):
@@ -110,7 +119,7 @@ cdef void dense_backward(Py_ssize_t n, Py_ssize_t n_in, Py_ssize_t n_out,
                 xv = delta[i]
                 for p in range(n_in):
                     dx[i * n_in + p] = xv * w[p]
-    elif n * n_in * n_out <= SMALL_GEMM:
+    elif _use_loops(n, n_in, n_out):
         # dW = x^T delta as a sum of outer products, row by row (contiguous in j).
         for p in range(n_in):
             xv = x[p]

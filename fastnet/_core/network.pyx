@@ -119,8 +119,12 @@ cdef class Architecture:
 # ---------------------------------------------------------------------------
 
 cdef void _forward(const ArchC* a, const floating* params, Py_ssize_t n, const floating* x,
-                   floating* work, Py_ssize_t cap) noexcept nogil:
-    """Activations of every layer for n rows of x; the output logits go to zout."""
+                   floating* work, Py_ssize_t cap, bint training=False) noexcept nogil:
+    """Activations of every layer for n rows of x; the output logits go to zout.
+
+    In training, a loss fused with the output activation reads the logits
+    only, so the output activation (a softmax's exps) is skipped.
+    """
     cdef Py_ssize_t l, L = a.n_layers, n_out, i
     cdef const floating* inp = x
     cdef floating* out
@@ -138,6 +142,8 @@ cdef void _forward(const ArchC* a, const floating* params, Py_ssize_t n, const f
             out = work + cap * a.zout_off
             dense_forward(n, a.sizes[l], n_out, inp, params + a.w_off[l],
                           params + a.w_off[l] + a.sizes[l] * n_out, out)
+            if training and a.fused:
+                return
             act_out = work + cap * a.a_off[L]
             for i in range(n * n_out):
                 act_out[i] = out[i]
@@ -261,7 +267,7 @@ def loss(Architecture arch, const floating[::1] params, const floating[:, ::1] X
         out = w + capacity * (a.zout_off if a.fused else a.a_off[a.n_layers])
         while s < n:
             m = min(capacity, n - s)
-            _forward(a, &params[0], m, &X[s, 0], w, capacity)
+            _forward(a, &params[0], m, &X[s, 0], w, capacity, True)
             if wts == NULL:
                 total += loss_gradient(a.loss, a.loss_param, m, k, out, &Y[s, 0], <floating*>NULL) * m
             else:
@@ -286,7 +292,7 @@ def backward(Architecture arch, const floating[::1] params, floating[::1] grads,
     with nogil:
         if wts != NULL:
             w_sum = _sum(n, wts)
-        _forward(a, &params[0], n, &X[0, 0], &work[0], n)
+        _forward(a, &params[0], n, &X[0, 0], &work[0], n, True)
         value = _backward(a, &params[0], &grads[0], n, &X[0, 0], &Y[0, 0], wts, w_sum, &work[0], n)
     return value
 
@@ -349,7 +355,7 @@ def train_epoch(Architecture arch, floating[::1] params, floating[::1] grads,
                 yin = &Y[s, 0]
                 win = wts + s if wts != NULL else NULL
             w_batch = _sum(m, win) if wts != NULL else <double>m
-            _forward(a, &params[0], m, xin, w, batch_size)
+            _forward(a, &params[0], m, xin, w, batch_size, True)
             value = _backward(a, &params[0], &grads[0], m, xin, yin,
                               win if wts != NULL else NULL, w_batch, w, batch_size)
             if not isfinite(value):

@@ -1,0 +1,75 @@
+"""The GIL is released: two networks trained in two threads against one after the other.
+
+pandas' asv_bench/benchmarks/gil.py idea: time the same work in a loop and
+across threads. If training held the GIL, time_threads would equal
+time_loop; with the GIL released, on two free cores, it is about half.
+BLAS is limited to one thread, so each Python thread uses one core.
+"""
+
+import threading
+
+from fastnet.bench import WORKLOADS
+from fastnet.bench import report as _report
+
+from . import _common
+
+# Epochs per network and measurement: about 0.1 to 1 s of work each, fixed so
+# that results stay comparable from run to run.
+EPOCHS = {"tiny": 200, "small": 20, "digits": 20, "mid": 2, "large": 1}
+
+
+def run_in_threads(functions):
+    """Run each function in its own thread, released together; wait for all."""
+    barrier = threading.Barrier(len(functions))
+
+    def wrap(fn):
+        def target():
+            barrier.wait()
+            fn()
+        return target
+
+    threads = [threading.Thread(target=wrap(fn)) for fn in functions]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+class ParallelTraining:
+    params = [list(WORKLOADS), ["float32"]]
+    param_names = ["workload", "dtype"]
+    number = 1
+    repeat = (1, 5, 20.0)
+    timeout = 300
+
+    def setup(self, workload, dtype):
+        if workload not in EPOCHS:
+            raise NotImplementedError(f"no epoch count chosen for workload {workload!r}")
+        _common.single_thread()
+        self.workload = WORKLOADS[workload]
+        data = self.workload.make_data(dtype=dtype)
+        self.peers = [_report.make_peer(self.workload, "fastnet", dtype, seed=i, data=data) for i in range(2)]
+        for peer in self.peers:
+            peer.run()  # warm-up: workspaces and optimizer state
+        self.jobs = [self._job(peer, EPOCHS[workload]) for peer in self.peers]
+
+    def _job(self, peer, epochs):
+        def job():
+            peer.net.fit(peer.X, peer.y, optimizer=peer.optimizer, epochs=epochs,
+                         batch_size=self.workload.batch_size, shuffle=True)
+        return job
+
+    def time_loop(self, workload, dtype):
+        """Both networks, one after the other."""
+        for job in self.jobs:
+            job()
+
+    def time_threads(self, workload, dtype):
+        """Both networks at once, one thread each."""
+        run_in_threads(self.jobs)
+
+    def track_thread_speedup(self, workload, dtype):
+        """Throughput of 2 threads over 1 (one after the other): 2.0 is perfect on 2 free cores."""
+        return _report.thread_speedup(self.workload, dtype, repeats=3, min_seconds=0.3)["speedup"]
+
+    track_thread_speedup.unit = "x"
