@@ -131,9 +131,13 @@ class Network:
         which defaults to what the loss is fused with (sigmoid or softmax for the
         cross-entropies) and to identity otherwise.
         """
-        if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
+        try:
+            if isinstance(sizes, (str, bytes)):
+                raise TypeError
+            sizes = list(sizes)
+        except TypeError:
             raise TypeError(f"sizes must be a list of layer widths such as [64, 128, 10], "
-                            f"got {type(sizes).__name__} {sizes!r}")
+                            f"got {type(sizes).__name__} {sizes!r}") from None
         sizes = [check_int(f"sizes[{i}]", width, low=1) for i, width in enumerate(sizes)]
         if len(sizes) < 2:
             raise ValueError(f"sizes must list at least an input and an output width, got {sizes!r}")
@@ -272,6 +276,7 @@ class Network:
             value = float(_engine.backward(self._arch, self._params, self._grads, X, Y, weights,
                                            self._workspace(X.shape[0])))
             self._check_finite_result(value, "loss")
+            self._check_finite_result(self._grads, "gradient")
         return value
 
     # -- optimizer hooks (called by Optimizer.step) ----------------------------------
@@ -283,8 +288,19 @@ class Network:
 
     def _optimizer_update(self, optimizer):
         with self._lock:
+            if not np.isfinite(self._grads).all():
+                raise FloatingPointError("net.grads holds NaN or infinity; the step was not taken "
+                                         "(lower the learning rate, clip gradients or scale the inputs)")
+            # A manual step is the slow path: keep copies, so that a step that
+            # overflows the parameters can be undone instead of losing the model.
+            params, state = self._params.copy(), optimizer.state.copy()
             _optimizers.step(optimizer.kernel_id, np.asarray(optimizer.hyper_vector(), dtype=np.float64),
                              optimizer.t, self._params, self._grads, optimizer.state)
+            if not np.isfinite(self._params).all():
+                self._params[:] = params
+                optimizer.state[:] = state
+                raise FloatingPointError(f"this {type(optimizer).__name__} step overflowed the parameters; "
+                                         "it was undone (lower the learning rate)")
 
     # -- training --------------------------------------------------------------------
     def fit(self, X, Y, optimizer=None, epochs=1, batch_size=None, shuffle=True, seed=None, *,

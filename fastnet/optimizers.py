@@ -57,7 +57,11 @@ class Optimizer(abc.ABC):
         with lock if lock is not None else contextlib.nullcontext():
             self.bind(net)
             self.t += 1
-            net._optimizer_update(self)
+            try:
+                net._optimizer_update(self)
+            except BaseException:
+                self.t -= 1  # the step was refused or undone
+                raise
 
     def bind(self, net):
         """Attach to ``net``, creating the state on first use."""

@@ -307,3 +307,31 @@ def test_float32_loss_overflow_is_not_silent():
         net.loss(X, [0, 1])
     with pytest.raises((FloatingPointError, ValueError), match="float32|overflow"):
         net.backward(X, [0, 1])
+
+
+def test_float32_gradient_overflow_is_not_silent():
+    # Loss ~8e39: finite in double. dW = x^T delta ~ 1e20 * 1e20: beyond float32.
+    net = fastnet.Network([fastnet.Dense(2, 1)], loss="mse", dtype="float32")
+    X = np.full((3, 2), 1e20, np.float32)
+    try:
+        net.backward(X, np.zeros((3, 1)))
+    except FloatingPointError:
+        return
+    assert np.isfinite(net.grads).all()
+
+
+@pytest.mark.parametrize("make", [lambda: fastnet.SGD(lr=0.1), lambda: fastnet.Adam(lr=0.1)])
+def test_an_optimizer_step_never_leaves_non_finite_parameters(make):
+    X, Y = big_regression(scale=1.0, n=8)
+    net = fastnet.Network.mlp([5, 4, 1], dtype="float32", seed=0)
+    opt = make()
+    net.backward(X, Y)
+    opt.step(net)
+    trained = net.params.copy()
+    net.grads[0] = np.inf  # what an overflowing backward leaves (see the test above)
+    try:
+        opt.step(net)
+    except (FloatingPointError, ValueError):
+        np.testing.assert_array_equal(net.params, trained)  # refused, the model kept
+        return
+    assert np.isfinite(net.params).all()

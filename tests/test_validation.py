@@ -6,14 +6,13 @@ TypeError whose message names the argument, what was expected and what was
 given; each safe-to-convert input must give exactly the result of the same
 call on a clean C-contiguous float copy.
 
-Tests marked ``xfail(strict=True)`` describe a check that belongs in a file
+Tests marked ``xfail(strict=True)`` (if any) describe a check that belongs in a file
 outside the validation layer (fastnet/network.py); they start passing, and
 must then lose the marker, when that check is added.
 """
 
 import subprocess
 import sys
-import textwrap
 
 import numpy as np
 import pytest
@@ -696,6 +695,11 @@ def test_building_networks(make, error, match):
 @pytest.mark.parametrize("dtype", ["float32", np.float32, np.dtype("float32"), "f4"])
 def test_dtype_spellings(dtype):
     assert as_dtype(dtype) == np.float32
+
+
+def test_mlp_names_sizes_when_it_is_a_zero_d_array():
+    with pytest.raises(TypeError, match=r"sizes must be a list of layer widths"):
+        fastnet.Network.mlp(np.array(3))
 
 
 def test_mlp_names_sizes_when_it_is_not_a_list():
