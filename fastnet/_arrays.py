@@ -272,8 +272,10 @@ def as_sample_weight(sample_weight, n_samples, dtype, name="sample_weight"):
     if arr.ndim != 1 or arr.shape[0] != n_samples:
         raise ValueError(f"{name} must have shape ({n_samples},), one weight per sample, got shape {arr.shape}")
     arr = _convert(arr, dtype, name)
-    if (arr < 0).any():
-        raise ValueError(f"{name} must be >= 0, got {arr.min():g}")
-    if not arr.sum() > 0:
+    negative = arr < 0
+    if negative.any():
+        position = int(np.argmax(negative))
+        raise ValueError(f"{name} must be >= 0, got {name}[{position}] = {_describe(arr[position])}")
+    if not arr.sum(dtype=np.float64) > 0:  # in double: float32 weights near 3e38 must not overflow the check
         raise ValueError(f"{name} must have a positive sum, got all zeros")
     return arr

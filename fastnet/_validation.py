@@ -16,9 +16,13 @@ def check_real(name, value, *, low=None, high=None, low_open=False, high_open=Fa
 
     ``low_open=True`` excludes ``low`` itself (``lr > 0``); likewise ``high_open``.
     """
+    value = _unwrap_scalar(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    value = float(value)
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {_show(value)}")
+    try:
+        value = float(value)
+    except OverflowError:  # an int beyond the float range
+        raise ValueError(f"{name} must be finite, got {_show(value)}, which is too large for a float") from None
     if not math.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value!r}")
     if low is not None and (value < low or (low_open and value == low)):
@@ -32,19 +36,24 @@ def check_int(name, value, *, low=None, high=None, allow_none=False):
     """Return ``value`` as an int (bools and floats rejected), checked against ``[low, high]``."""
     if value is None and allow_none:
         return None
+    value = _unwrap_scalar(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {_show(value)}")
     value = int(value)
     if low is not None and value < low:
-        raise ValueError(f"{name} must be >= {low}, got {value}")
+        raise ValueError(f"{name} must be >= {low}, got {_show(value)}")
     if high is not None and value > high:
-        raise ValueError(f"{name} must be <= {high}, got {value}")
+        raise ValueError(f"{name} must be <= {high}, got {_show(value)}")
     return value
 
 
 def check_bool(name, value):
+    """Return ``value`` as a bool: True, False, NumPy's np.True_ / np.False_, or the integers 0 and 1."""
+    value = _unwrap_scalar(value)
+    if _is_numpy_bool(value):
+        return bool(value)
     if not isinstance(value, (bool, numbers.Integral)) or value not in (0, 1):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {_show(value)}")
     return bool(value)
 
 
@@ -52,14 +61,46 @@ def check_choice(name, value, choices):
     """Return ``value`` if it is one of ``choices`` (strings), else raise listing them."""
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a string, one of {', '.join(map(repr, choices))}; "
-                        f"got {type(value).__name__} {value!r}")
+                        f"got {type(value).__name__} {_show(value)}")
     if value not in choices:
-        raise ValueError(f"unknown {name} {value!r}; expected one of {', '.join(map(repr, choices))}")
+        raise ValueError(f"unknown {name} {_show(value)}; expected one of {', '.join(map(repr, choices))}")
     return value
 
 
 def check_seed(seed, name="seed"):
     """A seed for SplitMix64: an integer in [0, 2**64)."""
+    seed = _unwrap_scalar(seed)
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed < 2**64:
-        raise ValueError(f"{name} must be an integer in [0, 2**64), got {seed!r}")
+        raise ValueError(f"{name} must be an integer in [0, 2**64), got {_show(seed)}")
     return int(seed)
+
+
+def _is_numpy_bool(value):
+    """NumPy's bool scalar (np.True_), recognised without importing NumPy."""
+    dtype = getattr(value, "dtype", None)
+    return getattr(dtype, "kind", None) == "b" and getattr(value, "shape", None) == ()
+
+
+def _unwrap_scalar(value):
+    """A 0-d NumPy array as the scalar it holds (``np.array(0.1)`` -> 0.1); anything else as it is.
+
+    NumPy scalars (np.float32(0.1), np.int64(5)) are already numbers.Real /
+    numbers.Integral and pass through; a 0-d array (``np.array(0.1)``, what
+    ``np.asarray`` of a scalar gives) is unwrapped to its scalar so that it gets
+    the same checks. Arrays with elements are left alone (and rejected by the caller).
+    """
+    if type(value).__name__ == "ndarray" and getattr(value, "shape", None) == ():
+        return value[()]
+    return value
+
+
+def _show(value):
+    """``repr(value)`` for a message, shortened for huge integers (whose repr Python may even refuse,
+    int_max_str_digits) and for long reprs."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and abs(int(value)) >= 10**30:
+        return f"an integer of about 2**{int(value).bit_length()}"
+    try:
+        text = repr(value)
+    except Exception:  # a repr that fails must not replace the error being reported
+        return f"a {type(value).__name__}"
+    return text if len(text) <= 200 else text[:200] + "..."

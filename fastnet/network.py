@@ -78,6 +78,11 @@ class Network:
         Threads the BLAS calls (the gemm of batched layers) may use; 1, the
         default, keeps fastnet on one core, so that it never oversubscribes the
         machine when you parallelise around it. Settable later (``net.n_threads``).
+
+    Threads: calls on one network are serialised by a lock (a whole ``fit`` is
+    one unit; a ``predict`` from another thread waits for it), so they never
+    see each other's half-done work. Separate networks train in parallel, one
+    per thread, each releasing the GIL for its epochs.
     """
 
     def __init__(self, layers, loss="mse", dtype="float32", seed=0, n_threads=1):
@@ -194,7 +199,8 @@ class Network:
         if not np.isfinite(arr).all():
             raise ValueError("params contains NaN or infinity")
         if arr is not self._params:
-            self._params[:] = arr
+            with self._lock:  # not in the middle of another thread's fit
+                self._params[:] = arr
 
     @property
     def grads(self):

@@ -12,9 +12,12 @@ Pure Python (no NumPy), so that the reference can use it.
 
 import abc
 import contextlib
+import threading
 import weakref
 
 from ._validation import check_bool, check_real
+
+_BIND_LOCK = threading.Lock()
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "OPTIMIZERS", "make_optimizer"]
 
@@ -65,15 +68,18 @@ class Optimizer(abc.ABC):
 
     def bind(self, net):
         """Attach to ``net``, creating the state on first use."""
-        owner = self._owner() if self._owner is not None else None
-        if owner is net:
-            return
-        if owner is not None:
-            raise ValueError(f"this {type(self).__name__} already holds state for another network; "
-                             "use one optimizer per network (or call reset() first)")
-        self.state = net._new_optimizer_state(self)
-        self.t = 0
-        self._owner = weakref.ref(net)
+        # One lock for all optimizers: two threads binding one fresh optimizer to
+        # two networks must not both see it free.
+        with _BIND_LOCK:
+            owner = self._owner() if self._owner is not None else None
+            if owner is net:
+                return
+            if owner is not None:
+                raise ValueError(f"this {type(self).__name__} already holds state for another network; "
+                                 "use one optimizer per network (or call reset() first)")
+            self.state = net._new_optimizer_state(self)
+            self.t = 0
+            self._owner = weakref.ref(net)
 
     def reset(self):
         """Forget the state and the network, as a freshly built optimizer."""
