@@ -458,7 +458,10 @@ class Network:
                         value = logs[monitor]
                         if value < best_value - min_delta:
                             best_value, waited, history.best_epoch = value, 0, epoch
-                            best = self._params.copy() if best is None else np.copyto(best, self._params) or best
+                            if best is None:
+                                best = self._params.copy()
+                            else:
+                                best[:] = self._params
                         else:
                             waited += 1
                             stop = waited > early_stopping
@@ -476,10 +479,10 @@ class Network:
                 optimizer.t = int(step[0])
                 if not np.isfinite(self._params).all():
                     self._params[:] = last_good
-                    step_done = len(history)
+                    epochs_done = len(history)
                 else:
-                    step_done = (optimizer.t - t_start) // batches_per_epoch
-                while len(history) < step_done:
+                    epochs_done = (optimizer.t - t_start) // batches_per_epoch
+                while len(history) < epochs_done:
                     history.append(len(history) + 1)  # ran, but its figures were not recorded
                 history.interrupted = True
                 warnings.warn(f"training interrupted by the user after {len(history)} epochs; "
