@@ -15,3 +15,16 @@ ATOL = {np.float32: 2e-5, np.float64: 1e-12}
 def as_input(impl, array):
     """Arrays for the compiled core, nested lists for the reference."""
     return array.tolist() if impl is fastnet.reference else array
+
+
+def child_process_env():
+    """Environment for a child Python that must import the same fastnet as this process.
+
+    The installed package or, in a development tree built in place, the source
+    tree: the child runs from a neutral directory, with the directory holding
+    this process's fastnet first on its path.
+    """
+    import os
+
+    where = os.path.dirname(os.path.dirname(os.path.abspath(fastnet.__file__)))
+    return dict(os.environ, PYTHONPATH=where + os.pathsep + os.environ.get("PYTHONPATH", ""))

@@ -172,7 +172,7 @@ def test_bad_arguments_are_rejected():
 
 # -- the GIL ------------------------------------------------------------------------------
 
-def main_thread_ran_during(call, repeats=5):
+def main_thread_ran_during(call, repeats=20):
     """Whether the main thread ran Python code while ``call()`` ran in another thread.
 
     The switch interval is made huge, so the interpreter never takes the GIL
@@ -181,6 +181,8 @@ def main_thread_ran_during(call, repeats=5):
     up only if its kernel releases it. So the count moves between just before
     and just after ``call()`` if and only if the GIL was released; no timing
     is involved. ``call`` must do nothing else that could release the GIL.
+    The main thread also needs a free core while a call runs, which a busy
+    machine may deny for one short call: hence several repeats.
     """
     count = [0]
     moved = []

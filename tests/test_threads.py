@@ -17,6 +17,7 @@ parameters of one fit of m*k epochs, whatever order the threads ran in.
 """
 
 import subprocess
+import tempfile
 import sys
 import threading
 import time
@@ -25,6 +26,7 @@ import numpy as np
 import pytest
 
 import fastnet
+from helpers import child_process_env
 
 
 def problem(n=240, n_features=12, n_outputs=3, seed=0):
@@ -289,7 +291,7 @@ print("finite:", bool(np.isfinite(net.params).all()), "errors:", errors)
 
 
 def test_resetting_the_optimizer_while_another_thread_fits_does_not_crash():
-    done = subprocess.run([sys.executable, "-c", _RESET_WHILE_FITTING], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-c", _RESET_WHILE_FITTING], cwd=tempfile.gettempdir(), env=child_process_env(), capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, f"exit code {done.returncode}: {done.stderr[-2000:]}"
     assert "finite: True" in done.stdout and "errors: []" in done.stdout, done.stdout

@@ -12,12 +12,14 @@ must then lose the marker, when that check is added.
 """
 
 import subprocess
+import tempfile
 import sys
 
 import numpy as np
 import pytest
 
 import fastnet
+from helpers import child_process_env
 from fastnet._arrays import as_dtype, as_features, as_targets, optimizer_arrays
 from fastnet._validation import check_bool, check_int, check_real, check_seed
 
@@ -868,7 +870,7 @@ else:
 
 def test_resetting_the_optimizer_in_a_callback_does_not_crash():
     # In a child process: today this kills the interpreter.
-    done = subprocess.run([sys.executable, "-c", _RESET_IN_CALLBACK], capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", _RESET_IN_CALLBACK], cwd=tempfile.gettempdir(), env=child_process_env(), capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, f"exit code {done.returncode}: {done.stderr[-2000:]}"
     assert "clear error: optimizer.state" in done.stdout or "trained: True" in done.stdout, done.stdout
 
