@@ -5,12 +5,15 @@ scipy's wheels bundle, which by default starts a thread per core. fastnet is
 single-threaded unless asked (``n_threads``), so that it never oversubscribes
 the cores when users parallelise around it (threads, joblib, GridSearchCV).
 
-OpenBLAS >= 0.3.27 has ``openblas_set_num_threads_local``: a thread count for
-the calling thread only, which is exactly the right scope (another thread's
-setting, or the user's, is untouched). Where that symbol is not found (another
-BLAS, an older OpenBLAS), fastnet falls back to threadpoolctl when installed
-(a process-wide limit while the call runs), else leaves BLAS as it is;
-:func:`blas_threading` says which.
+The setting is process-wide in practice: OpenBLAS's
+``openblas_set_num_threads_local`` (0.3.27+), which fastnet calls, was seen to
+change the count that every thread reads. So concurrent fastnet calls share
+one setting, reference-counted under a lock: while any call runs, BLAS gets
+the smallest count any running call asked for (never more threads than the
+most restrictive caller wants: no oversubscription), and the count found
+before the first call is restored after the last. Where the symbol is not
+found (another BLAS, an older OpenBLAS), fastnet falls back to threadpoolctl
+when installed, else leaves BLAS as it is; :func:`blas_threading` says which.
 """
 
 import contextlib
@@ -82,21 +85,32 @@ def blas_threading():
     return "threadpoolctl"
 
 
+_active = []          # the counts asked for by the calls running now
+_restore_to = None    # the count found before the first of them
+
+
 @contextlib.contextmanager
 def blas_threads(n_threads):
-    """Run the block with at most ``n_threads`` BLAS threads for the calling thread."""
+    """Run the block with at most ``n_threads`` BLAS threads (the smallest count any running call asked for)."""
+    global _restore_to
     setter = _get_setter()
-    if setter is not None:
-        previous = setter(n_threads)
+    if setter is None:
         try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:
             yield
-        finally:
-            setter(previous)
+            return
+        with threadpool_limits(limits=n_threads, user_api="blas"):
+            yield
         return
+    with _lock:
+        previous = setter(min(_active + [n_threads]))
+        if not _active:
+            _restore_to = previous
+        _active.append(n_threads)
     try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
         yield
-        return
-    with threadpool_limits(limits=n_threads, user_api="blas"):
-        yield
+    finally:
+        with _lock:
+            _active.remove(n_threads)
+            setter(min(_active) if _active else _restore_to)

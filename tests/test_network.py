@@ -451,3 +451,26 @@ def test_more_blas_threads_give_the_same_training():
         net.fit(X, Y, optimizer=fastnet.SGD(lr=0.05), epochs=2, batch_size=128)
         runs.append(net.params.copy())
     np.testing.assert_allclose(runs[0], runs[1], rtol=1e-10, atol=1e-12)
+
+
+def test_overlapping_fits_share_one_blas_setting_and_restore_it():
+    # The BLAS thread count is process-wide: overlapping calls must neither
+    # undo each other's limit nor leave the process limited afterwards.
+    from fastnet import _threads
+
+    if _threads.blas_threading() != "per-thread":
+        pytest.skip("this BLAS has no thread-count setter fastnet can call")
+    setter = _threads._get_setter()
+
+    def current():
+        value = setter(1)
+        setter(value)
+        return value
+
+    before = current()
+    with _threads.blas_threads(2):
+        assert current() == 2
+        with _threads.blas_threads(1):  # another call starts: the tighter limit wins
+            assert current() == 1
+        assert current() == 2             # it ended: back to the remaining call's limit
+    assert current() == before            # all ended: the process's own count again
