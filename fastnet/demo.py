@@ -40,25 +40,25 @@ def run_demo(epochs=300, seed=0, plot_dir=".", progress=True):
     """Train the two demo networks; returns their histories. Plots go to ``plot_dir``."""
     X, y = datasets.two_spirals(2000, seed=seed)
     spirals_train, spirals_val = _split(X, y)
-    classifier = Network.mlp([2, 64, 64, 2], activation="tanh", loss="cross_entropy", seed=seed)
+    classifier = Network.mlp([2, 64, 64, 2], activation="relu", loss="cross_entropy", seed=seed)
 
     def accuracy(net, val):
         acc = float(np.mean(net.predict(val[0]).argmax(axis=1) == val[1]))
         return f"validation accuracy {acc:.3f}, validation loss {net.loss(*val):.4f}"
 
     h_cls = _train("two spirals, softmax cross-entropy", classifier, spirals_train, spirals_val,
-                   epochs, 32, 0.01, accuracy, progress)
+                   epochs, 16, 0.01, accuracy, progress)
 
     X, y = datasets.noisy_sine(1000, seed=seed)
     sine_train, sine_val = _split(X, y)
-    regressor = Network.mlp([1, 32, 32, 1], activation="tanh", loss="mse", seed=seed)
+    regressor = Network.mlp([1, 64, 64, 1], activation="relu", loss="mse", seed=seed)
 
     def rmse(net, val):
         err = float(np.sqrt(np.mean((net.predict(val[0]) - val[1]) ** 2)))
         return f"validation RMSE {err:.4f} (the noise is 0.1)"
 
     h_reg = _train("noisy sine, mean squared error", regressor, sine_train, sine_val,
-                   epochs, 16, 0.005, rmse, progress)
+                   epochs, 8, 0.01, rmse, progress)
 
     try:
         from . import plotting
