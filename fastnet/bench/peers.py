@@ -23,6 +23,7 @@ All of them are meant to run on one thread: ``fastnet.bench.single_thread()``
 limits the BLAS pools and PyTorch's intra-op pool before anything is timed.
 """
 
+import abc
 import math
 import warnings
 
@@ -53,7 +54,7 @@ def one_hot(labels, n_classes, dtype):
     return Y
 
 
-class Peer:
+class Peer(abc.ABC):
     """One implementation of a workload: ``run()`` trains over ``samples_per_run`` rows.
 
     ``available()`` returns None when the peer can run here, else the reason it
@@ -79,9 +80,9 @@ class Peer:
     def epoch_scale(self):
         return self.workload.n_samples / self.samples_per_run
 
+    @abc.abstractmethod
     def run(self):
         """Train one epoch over this peer's rows; returns the epoch's mean loss."""
-        raise NotImplementedError
 
     def run_seconds(self, clock):
         """Seconds of one ``run()`` by ``clock``; its loss goes to ``last_loss``."""
