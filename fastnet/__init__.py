@@ -17,6 +17,9 @@ from .io import load
 from .losses import LOSSES, Loss
 from .network import Dense, Network
 from .optimizers import OPTIMIZERS, SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
+from . import _blas
+
+_blas.select()  # which OpenBLAS gemm calls: $FASTNET_BLAS, by default numpy's when found
 
 __all__ = [
     "__version__", "ACTIVATIONS", "Activation", "LOSSES", "Loss", "OPTIMIZERS", "Optimizer",

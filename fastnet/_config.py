@@ -2,8 +2,8 @@
 
 :func:`show_config` prints (or returns) fastnet's version, how its compiled
 kernels were built (Cython version, compiler flags, bounds checking), the
-BLAS that scipy provides (which fastnet calls through
-``scipy.linalg.cython_blas``) and the threads in use.
+BLAS its gemm calls (numpy's or scipy's OpenBLAS, fastnet/_blas.py) and the
+threads in use.
 
 :func:`get_include` is the directory to hand Cython so that a downstream
 ``.pyx`` can ``cimport fastnet._core.activations`` and the other kernel
@@ -67,6 +67,13 @@ def _build_section() -> dict[str, Any]:
     }
 
 
+def _gemm_section() -> dict[str, Any]:
+    """Which library fastnet's gemm calls, and how that was chosen."""
+    library = importlib.import_module("fastnet._blas").gemm_library()
+    return {"provider": library.provider, "path": library.path,
+            "FASTNET_BLAS": os.environ.get("FASTNET_BLAS", "auto")}
+
+
 def _scipy_blas_section() -> dict[str, Any]:
     """scipy's own record of the BLAS it was built against."""
     try:
@@ -87,15 +94,10 @@ def _loaded_blas_section() -> list[dict[str, Any]] | None:
         threadpool_info = importlib.import_module("threadpoolctl").threadpool_info
     except ImportError:
         return None
-    scipy = importlib.import_module("scipy")
-    importlib.import_module("scipy.linalg.cython_blas")  # loads the BLAS fastnet calls, if not yet
-
-    # scipy's wheels vendor their BLAS beside or inside the package (scipy.libs
-    # on Linux and Windows, scipy/.dylibs on macOS): that copy is the one
-    # fastnet's gemm calls. numpy vendors another (whose file name may also say
-    # "scipy_openblas"), so the test is on the directory, not the name.
-    scipy_dir = os.path.normcase(os.path.dirname(os.path.abspath(str(scipy.__file__))))
-    scipy_dirs = (scipy_dir + os.sep, scipy_dir + ".libs" + os.sep)
+    # numpy and scipy each vendor an OpenBLAS (both file names may say
+    # "scipy_openblas"); fastnet/_blas.py knows which one gemm calls.
+    gemm_path = importlib.import_module("fastnet._blas").gemm_library().path
+    ours = os.path.realpath(gemm_path) if gemm_path else None
     libraries = []
     for info in threadpool_info():
         path = str(info.get("filepath", ""))
@@ -107,7 +109,7 @@ def _loaded_blas_section() -> list[dict[str, Any]] | None:
             "threading_layer": info.get("threading_layer"),
             "architecture": info.get("architecture"),
             "filepath": path,
-            "used_by_fastnet": os.path.normcase(path).startswith(scipy_dirs),
+            "used_by_fastnet": ours is not None and os.path.realpath(path) == ours,
         })
     if not any(lib["used_by_fastnet"] for lib in libraries):
         # A scipy built against a system BLAS (Linux distributions, conda): which
@@ -168,7 +170,7 @@ def _collect() -> dict[str, Any]:
                    "executable": sys.executable, "platform": platform.platform(),
                    "machine": platform.machine()},
         "dependencies": {name: _version_of(name) for name in ("numpy", "scipy", "threadpoolctl")},
-        "blas": {"scipy_build": _scipy_blas_section(), "loaded": loaded},
+        "blas": {"gemm": _gemm_section(), "scipy_build": _scipy_blas_section(), "loaded": loaded},
         "threads": _threads_section(loaded),
     }
 
@@ -194,7 +196,10 @@ def _format(config: dict[str, Any]) -> str:
     for name, version in deps.items():
         lines.append(f"  {name + ':':16} {version or 'not installed'}")
     lines.append("")
-    lines.append("BLAS (fastnet calls the BLAS scipy links, through scipy.linalg.cython_blas):")
+    gemm = config["blas"]["gemm"]
+    lines.append(f"BLAS: fastnet's gemm calls {gemm['provider']}'s OpenBLAS (FASTNET_BLAS={gemm['FASTNET_BLAS']}; "
+                 "other routines: scipy.linalg.cython_blas)")
+    lines.append(f"  {gemm['path'] or '(library file not found)'}")
     scipy_build = config["blas"]["scipy_build"]
     if "error" in scipy_build:
         lines.append(f"  {scipy_build['error']}")

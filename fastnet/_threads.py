@@ -1,7 +1,7 @@
 """How many threads the BLAS behind fastnet's gemm calls may use, per calling thread.
 
-fastnet calls BLAS through ``scipy.linalg.cython_blas``, i.e. the OpenBLAS that
-scipy's wheels bundle, which by default starts a thread per core. fastnet is
+fastnet's gemm calls one OpenBLAS (numpy's or scipy's bundled copy, see
+fastnet/_blas.py), which by default starts a thread per core. fastnet is
 single-threaded unless asked (``n_threads``), so that it never oversubscribes
 the cores when users parallelise around it (threads, joblib, GridSearchCV).
 
@@ -18,59 +18,38 @@ when installed, else leaves BLAS as it is; :func:`blas_threading` says which.
 
 import contextlib
 import ctypes
-import glob
-import os
 import threading
+
+from . import _blas
 
 __all__ = ["blas_threads", "blas_threading"]
 
 _lock = threading.Lock()
 _setter = None
-_searched = False
+_searched = None   # the library path _setter was looked up in
 
 
-def _candidate_paths():
-    """Paths of the OpenBLAS library scipy loaded (Linux: from /proc/self/maps), then scipy's bundle."""
-    paths = []
+def _find_setter(path):
+    if path is None:
+        return None
     try:
-        with open("/proc/self/maps") as maps:
-            for line in maps:
-                path = line.rsplit(None, 1)[-1] if "/" in line else ""
-                if "openblas" in os.path.basename(path) and path not in paths:
-                    paths.append(path)
-    except OSError:
-        pass
-    import scipy
-
-    root = os.path.dirname(os.path.dirname(scipy.__file__))
-    for pattern in ("scipy.libs/*openblas*", "scipy/.dylibs/*openblas*", "scipy/.libs/*openblas*"):
-        paths.extend(p for p in glob.glob(os.path.join(root, pattern)) if p not in paths)
-    # scipy's own copy first: that is the one cython_blas calls (numpy may bundle another).
-    return sorted(paths, key=lambda p: "scipy" not in p)
-
-
-def _find_setter():
-    import scipy.linalg.cython_blas  # noqa: F401  (make sure scipy's BLAS is loaded)
-
-    for path in _candidate_paths():
-        try:
-            lib = ctypes.CDLL(path)
-            setter = lib.openblas_set_num_threads_local
-        except (OSError, AttributeError):
-            continue
-        setter.restype = ctypes.c_int
-        setter.argtypes = [ctypes.c_int]
-        return setter
-    return None
+        setter = ctypes.CDLL(path).openblas_set_num_threads_local
+    except (OSError, AttributeError):
+        return None
+    setter.restype = ctypes.c_int
+    setter.argtypes = [ctypes.c_int]
+    return setter
 
 
 def _get_setter():
+    """The thread setter of the library gemm calls (fastnet/_blas.py), or None."""
     global _setter, _searched
-    if not _searched:
+    path = _blas.gemm_library().path
+    if _searched != path:
         with _lock:
-            if not _searched:
-                _setter = _find_setter()
-                _searched = True
+            if _searched != path:
+                _setter = _find_setter(path)
+                _searched = path
     return _setter
 
 

@@ -82,16 +82,16 @@ hyperparameters for the fastnet optimizer, such as ``{"amsgrad": True}``),
 ``n_threads`` (see below) and, for the classifier, ``class_weight``.
 
 Threads. fastnet's kernels never start threads, but their matrix products go
-through the BLAS scipy links (``scipy.linalg.cython_blas``), which may.
+through OpenBLAS (numpy's or scipy's bundled copy, fastnet/_blas.py), which may.
 ``n_threads`` (default 1) is the network's ``Network.n_threads``: the BLAS
 threads its calls may use. With the default, each thread of a
 ``GridSearchCV(n_jobs=k)`` under joblib's threading backend trains on one
-core and the k fits run side by side, without oversubscription. scipy's
-OpenBLAS keeps one thread count for the whole process, so the estimators hold
+core and the k fits run side by side, without oversubscription. OpenBLAS
+keeps one thread count for the whole process, so the estimators hold
 it at ``n_threads`` from the start of the first concurrent fit (or predict) to
 the end of the last, then restore it (``_BlasScope``); they only ever lower it,
 so a tighter ``threadpoolctl.threadpool_limits`` stays in force. Other BLAS
-libraries, such as numpy's own OpenBLAS, are not touched.
+libraries loaded in the process are not touched.
 """
 
 import contextlib
@@ -146,7 +146,7 @@ class _BlasScope:
     """Holds the BLAS fastnet calls at ``n_threads`` while any estimator in this process trains or predicts.
 
     ``Network`` sets its ``n_threads`` around each call (fastnet/_threads.py)
-    and restores the previous count on exit. With scipy's OpenBLAS that
+    and restores the previous count on exit. With OpenBLAS that
     setting is process-wide (``openblas_set_num_threads_local`` changes the
     global count, as one can observe from another thread), so two fits in
     two threads race: the first to finish restores the user's count while

@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from ._arrays import as_dtype, as_features, as_sample_weight, as_targets, no_weights, optimizer_arrays
+from ._arrays import OptimizerArrays, as_dtype, as_features, as_sample_weight, as_targets, no_weights
 from ._core import network as _engine
 from ._core import optimizers as _optimizers
 from ._threads import blas_threads
@@ -425,6 +425,7 @@ class Network:
             step = np.array([optimizer.t], dtype=np.int64)
             t_start, batches_per_epoch = optimizer.t, -(-n // batch_size)
             last_good = self._params.copy()
+            checked_arrays = OptimizerArrays(self.n_params, self.dtype)
             best, best_value, waited = None, math.inf, 0
             try:
                 for epoch in range(1, epochs + 1):
@@ -433,7 +434,7 @@ class Network:
                                                   low=0.0, low_open=True)
                     # Checked before every epoch: a callback may have reset or replaced them,
                     # and the kernel trusts their shapes.
-                    hyper, state = optimizer_arrays(optimizer, self.n_params, self.dtype)
+                    hyper, state = checked_arrays(optimizer)
                     step[0] = optimizer.t
                     started = time.perf_counter()
                     loss, status = _engine.train_epoch(

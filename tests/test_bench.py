@@ -195,6 +195,24 @@ def test_bench_threads_row(capsys):
     assert "2 threads" in text and "throughput" in text
 
 
+def test_blas_thread_speedup_measures_both_thread_counts_and_restores_one():
+    from fastnet.bench import report as bench_report
+
+    row = bench_report.blas_thread_speedup(WORKLOADS["digits"], n_threads=2, repeats=1)
+    assert row["workload"] == "digits" and row["n_threads"] == 2
+    for key in ("fastnet_one_seconds", "fastnet_seconds"):
+        assert math.isfinite(row[key]) and row[key] > 0
+    assert row["speedup"] == pytest.approx(row["fastnet_one_seconds"] / row["fastnet_seconds"])
+    if "torch_seconds" in row:
+        import torch
+
+        assert torch.get_num_threads() >= 1
+        assert row["speedup_vs_torch"] == pytest.approx(row["torch_seconds"] / row["fastnet_seconds"])
+    targets = bench_report.check_targets({"results": [], "threads": [], "blas_threads": [row]})
+    assert targets[0]["what"] == "digits float32: n_threads=2 vs fastnet on one thread"
+    assert targets[0]["target"] == 1.8 and targets[0]["measured"] == row["speedup"]
+
+
 def test_bench_rejects_unknown_workload(capsys):
     assert main(["--workloads", "nope"]) == 2
     assert "unknown workload" in capsys.readouterr().err

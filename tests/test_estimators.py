@@ -524,13 +524,14 @@ def test_blas_scope_is_reference_counted_across_threads(monkeypatch):
     assert current == [1]
 
 
-def _scipy_blas_threads():
+def _fastnet_blas_threads():
+    """Thread counts of the BLAS fastnet's gemm calls (fastnet/_blas.py), as threadpoolctl reads them."""
     threadpoolctl = pytest.importorskip("threadpoolctl")
-    import scipy
+    from fastnet import _blas
 
-    scipy_dir = os.path.dirname(os.path.abspath(scipy.__file__))
+    path = _blas.gemm_library().path
     libs = [lib for lib in threadpoolctl.threadpool_info() if lib["user_api"] == "blas"]
-    ours = [lib for lib in libs if lib["filepath"].startswith((scipy_dir + os.sep, scipy_dir + ".libs" + os.sep))]
+    ours = [lib for lib in libs if path and os.path.realpath(lib["filepath"]) == os.path.realpath(path)]
     return [lib["num_threads"] for lib in (ours or libs)]
 
 
@@ -540,7 +541,7 @@ def _spy_blas_threads(monkeypatch):
     original = _BaseMLP._update_no_improvement_count
 
     def spy(self):
-        seen.append((threading.get_ident(), *_scipy_blas_threads()))
+        seen.append((threading.get_ident(), *_fastnet_blas_threads()))
         return original(self)
 
     monkeypatch.setattr(_BaseMLP, "_update_no_improvement_count", spy)
@@ -550,14 +551,14 @@ def _spy_blas_threads(monkeypatch):
 def test_fit_uses_one_blas_thread_and_leaves_the_limit_alone(monkeypatch):
     threadpoolctl = pytest.importorskip("threadpoolctl")
     with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
-        before = _scipy_blas_threads()
+        before = _fastnet_blas_threads()
         if not before or max(before) < 2:
-            pytest.skip("the BLAS scipy loads cannot run 2 threads here")
+            pytest.skip("the BLAS fastnet calls cannot run 2 threads here")
         seen = _spy_blas_threads(monkeypatch)
         X, y = blobs()
         MLPClassifier(max_iter=3, random_state=0).fit(X, y)
         assert len(seen) == 3 and {s[1] for s in seen} == {1}
-        assert _scipy_blas_threads() == before
+        assert _fastnet_blas_threads() == before
         seen.clear()
         MLPClassifier(max_iter=3, random_state=0, n_threads=2).fit(X, y)
         assert {s[1] for s in seen} == {2}
@@ -568,8 +569,8 @@ def test_grid_search_threads_each_use_one_blas_thread(monkeypatch, digits):
     joblib = pytest.importorskip("joblib")
     threadpoolctl = pytest.importorskip("threadpoolctl")
     with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
-        if max(_scipy_blas_threads() or [0]) < 2:
-            pytest.skip("the BLAS scipy loads cannot run 2 threads here")
+        if max(_fastnet_blas_threads() or [0]) < 2:
+            pytest.skip("the BLAS fastnet calls cannot run 2 threads here")
         seen = _spy_blas_threads(monkeypatch)
         X_train, _, y_train, _ = digits
         for _ in range(5):   # the fits of two threads overlap in many ways
@@ -578,7 +579,7 @@ def test_grid_search_threads_each_use_one_blas_thread(monkeypatch, digits):
                              n_jobs=2).fit(X_train, y_train)
         assert len({s[0] for s in seen}) >= 2          # fits ran in more than one thread
         assert {s[1] for s in seen} == {1}
-        assert max(_scipy_blas_threads()) == 2       # and the other threads' setting is untouched
+        assert max(_fastnet_blas_threads()) == 2       # and the other threads' setting is untouched
 
 
 # ---------------------------------------------------------------------------

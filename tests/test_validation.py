@@ -853,6 +853,56 @@ def test_fit_refuses_a_replaced_optimizer_state():
         net.fit(X, Y, epochs=1)
 
 
+def _tamper_state_in_place(how):
+    def tamper(opt):
+        if how == "reshape":
+            opt.state.shape = (opt.state.shape[1], opt.state.shape[0])   # same object, rows and columns swapped
+        elif how == "read-only":
+            opt.state.flags.writeable = False
+        elif how == "nan-lr":
+            opt.lr = float("nan")
+        elif how == "bad-step-count":
+            opt.t = -3
+    return tamper
+
+
+@pytest.mark.parametrize("how, message", [
+    ("reshape", "optimizer.state must be"),
+    ("read-only", "optimizer.state must be"), ("nan-lr", "hyperparameters must be finite"),
+    ("bad-step-count", "optimizer.t"),
+])
+def test_fit_checks_the_optimizer_again_after_a_callback_changed_it_in_place(how, message):
+    # fit skips the full optimizer checks while nothing changed since the last
+    # epoch (fastnet._arrays.OptimizerArrays); a change made in place, to the
+    # same objects, between two epochs must still be caught before the kernel.
+    X, Y = data(6)
+    net = make_net()
+    opt = fastnet.Adam()
+    tamper = _tamper_state_in_place(how)
+    with pytest.raises(ValueError, match=message):
+        net.fit(X, Y, optimizer=opt, epochs=3, callbacks=[lambda epoch, logs: tamper(opt)])
+
+
+def test_fit_uses_a_learning_rate_changed_by_a_callback():
+    # The checked hyperparameters are reused between epochs only while they are unchanged.
+    X, Y = data(6)
+    runs = []
+    for halve in (False, True):
+        net = make_net()
+        opt = fastnet.SGD(lr=0.1)
+
+        def callback(epoch, logs, opt=opt, halve=halve):
+            if halve:
+                opt.lr = 0.05
+        net.fit(X, Y, optimizer=opt, epochs=2, callbacks=[callback], shuffle=False)
+        runs.append(net.params.copy())
+    expected = make_net()
+    expected.fit(X, Y, optimizer=fastnet.SGD(lr=0.1), epochs=1, shuffle=False)
+    expected.fit(X, Y, optimizer=fastnet.SGD(lr=0.05), epochs=1, shuffle=False)
+    assert not np.allclose(runs[0], runs[1])
+    np.testing.assert_allclose(runs[1], expected.params, rtol=1e-12, atol=1e-12)
+
+
 _RESET_IN_CALLBACK = """
 import numpy as np, fastnet
 rng = np.random.default_rng(0)

@@ -13,7 +13,16 @@
 #      pointers even for inputs it only reads, hence the casts away from const.
 #   D. The `def _name` functions at the end are Python-callable twins of the
 #      nogil wrappers; they exist for the tests.
+#   E. gemm, the one routine the kernels spend their time in, can be pointed at
+#      another Fortran-interface ?gemm with 64-bit integers: numpy's wheels
+#      bundle a newer OpenBLAS (ILP64, symbols scipy_sgemm_64_/scipy_dgemm_64_)
+#      that runs the small and medium shapes of training 5-30% faster than
+#      scipy's (docs/BENCHMARKS.md). fastnet/_blas.py finds it and calls
+#      _use_gemm64 once at import; NULL pointers mean scipy's routines. The
+#      pointers are only read by the kernels, never written while one runs
+#      (the selection happens at import, before any kernel can start).
 from cython cimport floating
+from libc.stdint cimport int64_t, uintptr_t
 from scipy.linalg.cython_blas cimport (sgemm, dgemm, sgemv, dgemv, saxpy, daxpy,
                                        sdot, ddot, snrm2, dnrm2, sscal, dscal)
 
@@ -26,6 +35,34 @@ cdef inline int _ld(int ld) noexcept nogil:
 
 # --- Level 3 ------------------------------------------------------------------
 
+ctypedef void (*sgemm64_t)(char* transa, char* transb, int64_t* m, int64_t* n, int64_t* k,
+                           float* alpha, float* a, int64_t* lda, float* b, int64_t* ldb,
+                           float* beta, float* c, int64_t* ldc) noexcept nogil
+ctypedef void (*dgemm64_t)(char* transa, char* transb, int64_t* m, int64_t* n, int64_t* k,
+                           double* alpha, double* a, int64_t* lda, double* b, int64_t* ldb,
+                           double* beta, double* c, int64_t* ldc) noexcept nogil
+
+cdef sgemm64_t _sgemm64 = NULL
+cdef dgemm64_t _dgemm64 = NULL
+
+
+def _use_gemm64(uintptr_t sgemm64, uintptr_t dgemm64):
+    """Route gemm to these ILP64 Fortran ?gemm addresses; (0, 0) goes back to scipy's BLAS.
+
+    Both or neither: the addresses must come from one library (fastnet/_blas.py).
+    """
+    global _sgemm64, _dgemm64
+    if (sgemm64 == 0) != (dgemm64 == 0):
+        raise ValueError("give both the sgemm and the dgemm address, or neither")
+    _sgemm64 = <sgemm64_t>sgemm64
+    _dgemm64 = <dgemm64_t>dgemm64
+
+
+def _gemm64_in_use():
+    """True when gemm calls the ILP64 routines given to _use_gemm64."""
+    return _sgemm64 != NULL
+
+
 cdef void gemm(bint trans_a, bint trans_b, int m, int n, int k,
                floating alpha, const floating* a, int lda,  # IN
                const floating* b, int ldb,                  # IN
@@ -34,7 +71,18 @@ cdef void gemm(bint trans_a, bint trans_b, int m, int n, int k,
     # Row-major C (m x n) is column-major C^T (n x m) = op(B)^T op(A)^T (B first).
     cdef char transa = b't' if trans_b else b'n'
     cdef char transb = b't' if trans_a else b'n'
+    cdef int64_t m64 = m, n64 = n, k64 = k
+    cdef int64_t lda64, ldb64, ldc64
     lda, ldb, ldc = _ld(lda), _ld(ldb), _ld(ldc)
+    if _sgemm64 != NULL:
+        lda64, ldb64, ldc64 = lda, ldb, ldc
+        if floating is float:
+            _sgemm64(&transa, &transb, &n64, &m64, &k64, &alpha, <float*>b, &ldb64,
+                     <float*>a, &lda64, &beta, c, &ldc64)
+        else:
+            _dgemm64(&transa, &transb, &n64, &m64, &k64, &alpha, <double*>b, &ldb64,
+                     <double*>a, &lda64, &beta, c, &ldc64)
+        return
     if floating is float:
         sgemm(&transa, &transb, &n, &m, &k, &alpha, <float*>b, &ldb,
               <float*>a, &lda, &beta, c, &ldc)

@@ -18,10 +18,11 @@ import tracemalloc
 import numpy as np
 
 from . import peers as _peers
-from .workloads import (TARGET_FIT_EXTRA_BYTES, TARGET_GEMM_FRACTION, TARGET_THREAD_SPEEDUP, TARGETS,
-                        TARGETS_FLOAT64, WORKLOADS, get_workloads)
+from .workloads import (TARGET_BLAS_THREADS, TARGET_FIT_EXTRA_BYTES, TARGET_GEMM_FRACTION, TARGET_THREAD_SPEEDUP,
+                        TARGETS, TARGETS_FLOAT64, WORKLOADS, get_workloads)
 
-__all__ = ["single_thread", "gemm_rate", "time_peer", "make_peer", "speedup", "thread_speedup", "fit_memory", "run", "format_report",
+__all__ = ["single_thread", "gemm_rate", "time_peer", "make_peer", "speedup", "thread_speedup", "blas_thread_speedup",
+           "fit_memory", "run", "format_report",
            "check_targets", "cpu_model"]
 
 clock = time.perf_counter
@@ -83,8 +84,9 @@ def single_thread():
 def gemm_rate(n=1024, repeats=5, dtype=np.float32, clock=time.perf_counter):
     """GFLOP/s of an (n x n) @ (n x n) matmul in numpy, best of ``repeats``: 2 n^3 / time.
 
-    Also returns the rate of scipy's BLAS (``scipy.linalg.blas.sgemm``), which is
-    the library fastnet's kernels call through scipy.linalg.cython_blas.
+    Also returns the rate of fastnet's own gemm (``fastnet._core.blas._gemm``,
+    the routine the kernels call: numpy's or scipy's OpenBLAS, fastnet/_blas.py)
+    and which library that is.
     """
     rng = np.random.default_rng(0)
     A = rng.random((n, n), dtype=np.float64).astype(dtype)
@@ -94,16 +96,13 @@ def gemm_rate(n=1024, repeats=5, dtype=np.float32, clock=time.perf_counter):
     np.matmul(A, B, out=C)
     best = min(_timed(lambda: np.matmul(A, B, out=C), clock) for _ in range(repeats))
     result = {"n": n, "dtype": np.dtype(dtype).name, "numpy_seconds": best, "numpy_gflops": flops / best / 1e9}
-    try:
-        from scipy.linalg import blas
+    from fastnet import _blas
+    from fastnet._core import blas
 
-        gemm = blas.sgemm if np.dtype(dtype) == np.float32 else blas.dgemm
-        Af, Bf = np.asfortranarray(A), np.asfortranarray(B)
-        gemm(1.0, Af, Bf)
-        best = min(_timed(lambda: gemm(1.0, Af, Bf), clock) for _ in range(repeats))
-        result["scipy_gflops"] = flops / best / 1e9
-    except ImportError:
-        pass
+    blas._gemm(False, False, 1.0, A, B, 0.0, C)
+    best = min(_timed(lambda: blas._gemm(False, False, 1.0, A, B, 0.0, C), clock) for _ in range(repeats))
+    result["fastnet_gflops"] = flops / best / 1e9
+    result["fastnet_blas"] = _blas.gemm_library().provider
     return result
 
 
@@ -175,7 +174,7 @@ def speedup(workload, name, dtype="float32", budget=1.0, min_repeats=2, seed=0, 
     return other["best"] / fast["best"]
 
 
-def thread_speedup(workload, dtype="float32", repeats=3, min_seconds=0.3, seed=0):
+def thread_speedup(workload, dtype="float32", repeats=5, min_seconds=0.3, seed=0):
     """Two fastnet networks trained one after the other, then in two threads at once.
 
     Each network trains ``epochs`` epochs per measurement (enough for about
@@ -214,11 +213,53 @@ def thread_speedup(workload, dtype="float32", repeats=3, min_seconds=0.3, seed=0
             t.join()
         return clock() - start, time.process_time() - cpu
 
-    serial_s = min(_timed(serial) for _ in range(repeats))
-    threaded_s, threaded_cpu = min(threaded() for _ in range(repeats))
+    # Alternated, so that a change in the machine's load meets both ways alike;
+    # the best of each, as timeit does (slower runs are runs that were disturbed).
+    serial_runs, threaded_runs = [], []
+    for _ in range(repeats):
+        serial_runs.append(_timed(serial))
+        threaded_runs.append(threaded())
+    serial_s = min(serial_runs)
+    threaded_s, threaded_cpu = min(threaded_runs)
     return {"workload": workload.name, "dtype": np.dtype(dtype).name, "epochs_per_network": epochs,
             "serial_seconds": serial_s, "threaded_seconds": threaded_s, "speedup": serial_s / threaded_s,
             "threaded_concurrency": threaded_cpu / threaded_s}
+
+
+def blas_thread_speedup(workload, dtype="float32", n_threads=2, repeats=3, seed=0):
+    """One network's epoch with ``n_threads`` BLAS threads against one, and PyTorch with as many.
+
+    fastnet's only use of several cores is its gemm calls' BLAS threads
+    (``Network.n_threads``, default 1). The one-thread and the ``n_threads``
+    epochs alternate, best of ``repeats`` each; PyTorch (when installed) runs
+    with ``torch.set_num_threads(n_threads)``. Wall time: the point is to use
+    more cores. Returns seconds and the two ratios.
+    """
+    data = workload.make_data(dtype=dtype, seed=seed)
+    fast = make_peer(workload, "fastnet", dtype, seed, data=data)
+    fast.run()   # warm-up: workspace, caches
+    one, many = [], []
+    for _ in range(repeats):
+        fast.net.n_threads = 1
+        one.append(_timed(fast.run))
+        fast.net.n_threads = n_threads
+        many.append(_timed(fast.run))
+    fast.net.n_threads = 1
+    out = {"workload": workload.name, "dtype": np.dtype(dtype).name, "n_threads": n_threads,
+           "fastnet_one_seconds": min(one), "fastnet_seconds": min(many), "speedup": min(one) / min(many)}
+    if _peers.TorchPeer.available() is None:
+        import torch
+
+        before = torch.get_num_threads()
+        peer = make_peer(workload, "torch", dtype, seed, subsample=False, data=data)
+        try:
+            torch.set_num_threads(n_threads)
+            peer.run()
+            out["torch_seconds"] = min(_timed(peer.run) for _ in range(repeats))
+        finally:
+            torch.set_num_threads(before)
+        out["speedup_vs_torch"] = out["torch_seconds"] / out["fastnet_seconds"]
+    return out
 
 
 def fit_memory(workload, dtype="float32", seed=0):
@@ -284,7 +325,7 @@ def run(workloads=None, dtypes=("float32",), peers=None, quick=False, threads=Fa
               "load_average": _load_average(),
               "python": platform.python_version(), "fastnet": fastnet.__version__, "numpy": np.__version__,
               "quick": quick, "clock": clock, "peers": {p: status[p] for p in peers}, "results": [], "threads": [],
-              "memory": []}
+              "blas_threads": [], "memory": []}
     for name in ("torch", "sklearn"):
         if name in peers and status[name] is None:
             report[name] = __import__(name).__version__
@@ -333,8 +374,13 @@ def run(workloads=None, dtypes=("float32",), peers=None, quick=False, threads=Fa
             for workload in workloads:
                 log(f"{workload.name}: 2 networks in 2 threads ...")
                 report["threads"].append(thread_speedup(workload, dtype=dtypes[0],
-                                                        min_seconds=0.1 if quick else 0.4,
-                                                        repeats=2 if quick else 3, seed=seed))
+                                                        min_seconds=0.1 if quick else 0.3,
+                                                        repeats=2 if quick else 4, seed=seed))
+            workload = WORKLOADS[TARGET_BLAS_THREADS[0]]
+            if workload in workloads:
+                log(f"{workload.name}: n_threads={TARGET_BLAS_THREADS[1]} ...")
+                report["blas_threads"].append(blas_thread_speedup(
+                    workload, dtype=dtypes[0], n_threads=TARGET_BLAS_THREADS[1], repeats=2 if quick else 3, seed=seed))
     report["load_average_end"] = _load_average()
     report["targets"] = check_targets(report)
     return report
@@ -364,6 +410,15 @@ def check_targets(report):
         out.append({"what": f"{row['workload']} {row['dtype']}: 2 networks in 2 threads vs one after the other",
                     "target": TARGET_THREAD_SPEEDUP, "measured": row["speedup"],
                     "met": row["speedup"] >= TARGET_THREAD_SPEEDUP, "unit": "x"})
+    _, _, vs_self, vs_torch = TARGET_BLAS_THREADS
+    for row in report.get("blas_threads", []):
+        out.append({"what": f"{row['workload']} {row['dtype']}: n_threads={row['n_threads']} vs fastnet on one thread",
+                    "target": vs_self, "measured": row["speedup"], "met": row["speedup"] >= vs_self, "unit": "x"})
+        if "speedup_vs_torch" in row:
+            out.append({"what": f"{row['workload']} {row['dtype']}: n_threads={row['n_threads']} vs PyTorch "
+                                f"with {row['n_threads']} threads",
+                        "target": vs_torch, "measured": row["speedup_vs_torch"],
+                        "met": row["speedup_vs_torch"] >= vs_torch, "unit": "x"})
     return out
 
 
@@ -410,7 +465,8 @@ def format_report(report):
                 if report.get("load_average") is not None else ""),
              f"single-thread GEMM, {gemm['dtype']} {gemm['n']}x{gemm['n']} @ {gemm['n']}x{gemm['n']}: "
              f"numpy {gemm['numpy_gflops']:.1f} GFLOP/s"
-             + (f", scipy BLAS (what fastnet calls) {gemm['scipy_gflops']:.1f} GFLOP/s" if "scipy_gflops" in gemm else "")
+             + (f", fastnet's gemm ({gemm['fastnet_blas']}'s OpenBLAS) {gemm['fastnet_gflops']:.1f} GFLOP/s"
+                if "fastnet_gflops" in gemm else "")
              + (f"; float64: numpy {report['gemm_float64']['numpy_gflops']:.1f} GFLOP/s"
                 if "gemm_float64" in report else ""),
              ""]
@@ -485,6 +541,21 @@ def format_report(report):
                          "target"], rows, right={2, 3, 4, 5, 6})
         lines.append("CPU/wall: process CPU time over wall time of the 2-thread run; above 1 only if both "
                      "threads compute at once (GIL released); 2 at best on 2 free cores.")
+    if report.get("blas_threads"):
+        _, _, vs_self, vs_torch = TARGET_BLAS_THREADS
+        lines += ["", "one network, more BLAS threads (Network.n_threads; wall time per epoch):"]
+        rows = []
+        for t in report["blas_threads"]:
+            k = t["n_threads"]
+            rows.append([t["workload"], t["dtype"], f"fastnet n_threads={k}", _fmt_time(t["fastnet_seconds"]),
+                         f"{t['speedup']:.2f}x fastnet n_threads=1 ({_fmt_time(t['fastnet_one_seconds'])})",
+                         f">={vs_self}x {'met' if t['speedup'] >= vs_self else 'NOT MET'}"])
+            if "torch_seconds" in t:
+                met = t["speedup_vs_torch"] >= vs_torch
+                rows.append(["", "", f"torch {k} threads", _fmt_time(t["torch_seconds"]),
+                             f"fastnet {t['speedup_vs_torch']:.2f}x faster",
+                             f">={vs_torch}x {'met' if met else 'NOT MET'}"])
+        lines += _table(["workload", "dtype", "impl", "time/epoch", "ratio", "target"], rows, right={3})
     if report.get("targets"):
         met = sum(t["met"] for t in report["targets"])
         lines += ["", f"targets: {met} of {len(report['targets'])} met"]

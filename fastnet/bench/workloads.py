@@ -161,3 +161,6 @@ TARGET_GEMM_FRACTION = ("large", 0.85)
 TARGET_FIT_EXTRA_BYTES = 4 * 2**20
 #: Two networks in two threads against one after the other (throughput ratio).
 TARGET_THREAD_SPEEDUP = 1.8
+#: (workload, n_threads, minimum speedup over fastnet on one thread, minimum speedup
+#: over PyTorch with as many threads) for ``Network.n_threads``.
+TARGET_BLAS_THREADS = ("large", 2, 1.8, 1.1)

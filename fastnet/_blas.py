@@ -1,0 +1,144 @@
+"""Which BLAS library fastnet's gemm calls: numpy's OpenBLAS when it has one, else scipy's.
+
+The kernels reach BLAS through ``scipy.linalg.cython_blas`` (no BLAS at link
+time; any scipy works). numpy's wheels (2.0 and later) bundle a second copy of
+OpenBLAS, built with 64-bit integers and its symbols prefixed
+(``scipy_sgemm_64_``); when it is a newer OpenBLAS than scipy's, as now, it
+runs the small and medium matrix products of training 5-30% faster
+(docs/BENCHMARKS.md has the measurements). So at import fastnet looks for it
+and, when it finds both ``scipy_sgemm_64_`` and ``scipy_dgemm_64_``, points
+its gemm there; everything else stays on scipy's routines.
+
+``FASTNET_BLAS`` chooses: ``auto`` (the default; numpy's when found, else
+scipy's), ``scipy`` (always scipy's) or ``numpy`` (numpy's, and an error at
+import when it cannot be found).
+
+Both libraries are OpenBLAS either way, and the two compute the same products
+to rounding; the tests compare every kernel with the pure-Python reference
+whichever is in use.
+"""
+
+import ctypes
+import glob
+import os
+import threading
+
+__all__ = ["CHOICES", "gemm_library", "openblas_paths"]
+
+#: Values of the FASTNET_BLAS environment variable.
+CHOICES = ("auto", "scipy", "numpy")
+_ENV = "FASTNET_BLAS"
+_NUMPY_SYMBOLS = ("scipy_sgemm_64_", "scipy_dgemm_64_")
+
+_lock = threading.Lock()
+_selected = None
+
+
+class Library:
+    """The library gemm calls: ``provider`` ("numpy" or "scipy") and its file (None if unknown)."""
+
+    __slots__ = ("provider", "path")
+
+    def __init__(self, provider, path):
+        self.provider, self.path = provider, path
+
+    def __repr__(self):
+        return f"Library(provider={self.provider!r}, path={self.path!r})"
+
+
+def _package_dir(name):
+    module = __import__(name)
+    return os.path.dirname(os.path.dirname(os.path.abspath(module.__file__)))
+
+
+def _loaded_openblas():
+    """OpenBLAS files this process has loaded (Linux: /proc/self/maps; elsewhere none)."""
+    paths = []
+    try:
+        with open("/proc/self/maps") as maps:
+            for line in maps:
+                path = line.rsplit(None, 1)[-1] if "/" in line else ""
+                if "openblas" in os.path.basename(path) and path not in paths:
+                    paths.append(path)
+    except OSError:
+        pass
+    return paths
+
+
+def _bundled_by(path, package):
+    root = _package_dir(package)
+    return any(path.startswith(os.path.join(root, package + suffix) + os.sep)
+               for suffix in (".libs", "", "/.dylibs", "/.libs"))
+
+
+def openblas_paths(package):
+    """OpenBLAS files bundled with ``package`` ("numpy" or "scipy"), loaded ones first.
+
+    The wheels vendor them beside the package (``numpy.libs`` on Linux and
+    Windows) or inside it (``numpy/.dylibs`` on macOS). On Linux the copies
+    this process has loaded come first, so that a library found by path is
+    the very one numpy or scipy uses.
+    """
+    root = _package_dir(package)
+    paths = [p for p in _loaded_openblas() if _bundled_by(p, package)]
+    for pattern in (f"{package}.libs/*openblas*", f"{package}/.dylibs/*openblas*", f"{package}/.libs/*openblas*"):
+        paths.extend(p for p in sorted(glob.glob(os.path.join(root, pattern))) if p not in paths)
+    return paths
+
+
+def _numpy_gemm64():
+    """(path, sgemm address, dgemm address) of numpy's ILP64 OpenBLAS, or None."""
+    import numpy  # noqa: F401  (loads its BLAS)
+
+    for path in openblas_paths("numpy"):
+        try:
+            lib = ctypes.CDLL(path)
+            addresses = [ctypes.cast(getattr(lib, symbol), ctypes.c_void_p).value for symbol in _NUMPY_SYMBOLS]
+        except (OSError, AttributeError):
+            continue
+        if all(addresses):
+            return path, addresses[0], addresses[1]
+    return None
+
+
+def _scipy_library():
+    import scipy.linalg.cython_blas  # noqa: F401  (loads scipy's BLAS)
+
+    paths = openblas_paths("scipy")
+    if not paths:
+        # A scipy built against a system OpenBLAS (Linux distributions, conda):
+        # the loaded one that numpy did not bring.
+        paths = [p for p in _loaded_openblas() if not _bundled_by(p, "numpy")]
+    return Library("scipy", paths[0] if paths else None)
+
+
+def select(choice=None):
+    """Point gemm at the library ``choice`` (default: ``$FASTNET_BLAS`` or "auto") says; returns it."""
+    global _selected
+    from ._core import blas
+
+    if choice is None:
+        choice = os.environ.get(_ENV, "auto").strip().lower() or "auto"
+    if choice not in CHOICES:
+        raise ValueError(f"{_ENV} must be one of {', '.join(CHOICES)}, got {choice!r}")
+    with _lock:
+        found = _numpy_gemm64() if choice in ("auto", "numpy") else None
+        if found is None:
+            if choice == "numpy":
+                raise ImportError(f"{_ENV}=numpy but numpy's bundled OpenBLAS (with "
+                                  f"{' and '.join(_NUMPY_SYMBOLS)}) was not found; "
+                                  f"set {_ENV}=scipy or auto")
+            blas._use_gemm64(0, 0)
+            _selected = _scipy_library()
+        else:
+            path, sgemm, dgemm = found
+            blas._use_gemm64(sgemm, dgemm)
+            _selected = Library("numpy", path)
+        return _selected
+
+
+def gemm_library():
+    """The :class:`Library` gemm calls now (selected at import)."""
+    if _selected is None:
+        select()
+    return _selected
