@@ -20,9 +20,15 @@ __all__ = ["DTYPES", "as_dtype", "as_features", "as_targets", "optimizer_arrays"
 DTYPES = {"float32": np.dtype(np.float32), "float64": np.dtype(np.float64)}
 
 # What the update kernels read, per kernel id (fastnet/_core/optimizers.pxd):
-# (name, length of hyper_vector(), number of state rows).
-_KERNEL_SHAPES = {0: ("sgd", 5, 1), 1: ("adam", 6, 3), 2: ("adamw", 6, 3),
-                  3: ("rmsprop", 6, 3), 4: ("adagrad", 5, 1)}
+# (name, length of hyper_vector()). The number of state rows depends on the
+# hyperparameters; the kernels' own rule (n_state_rows) gives it.
+_KERNEL_SHAPES = {0: ("sgd", 5), 1: ("adam", 6), 2: ("adamw", 6), 3: ("rmsprop", 6), 4: ("adagrad", 5)}
+
+
+def _optimizer_kernels():
+    from ._core import optimizers  # compiled; imported late so that this module loads without it
+
+    return optimizers
 
 
 def as_dtype(dtype):
@@ -220,7 +226,7 @@ def optimizer_arrays(optimizer, n_params, dtype):
                         f"(kernel_id={kernel_id!r}); the compiled Network runs fastnet's own "
                         f"optimizers ({', '.join(s[0] for s in _KERNEL_SHAPES.values())}) and subclasses "
                         "that keep their update rule")
-    rule, n_hyper, n_state = _KERNEL_SHAPES[int(kernel_id)]
+    rule, n_hyper = _KERNEL_SHAPES[int(kernel_id)]
     try:
         hyper = np.array(optimizer.hyper_vector(), dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -238,6 +244,12 @@ def optimizer_arrays(optimizer, n_params, dtype):
     if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t < 0:
         raise ValueError(f"optimizer.t (the number of steps taken) must be an integer >= 0, got {t!r}")
     state = optimizer.state
+    # The rows the kernel will read, by the kernel's own rule for these hyperparameters.
+    n_state = _optimizer_kernels().n_state_rows(int(kernel_id), hyper)
+    if isinstance(state, np.ndarray) and state.ndim == 2 and state.shape[0] != n_state:
+        raise ValueError(f"optimizer.state has {state.shape[0]} rows but the {rule} rule with these "
+                         f"hyperparameters uses {n_state}: momentum, amsgrad or centered changed after "
+                         "the state was made (call optimizer.reset() to start afresh)")
     expected = (n_state, n_params)
     if not isinstance(state, np.ndarray):
         raise ValueError(f"optimizer.state must be an array of shape {expected}, got "

@@ -23,7 +23,7 @@ __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "OPTIMIZER
 
 
 class Optimizer(abc.ABC):
-    """Base class. Subclasses set ``name``, ``n_state`` and :meth:`hyper_vector`.
+    """Base class. Subclasses set ``name``, :meth:`hyper_vector` and, when they keep state, :attr:`state_rows`.
 
     An optimizer keeps state for one network (like ``torch.optim``, which is
     built over one set of parameters): the first :meth:`step` binds it.
@@ -32,7 +32,6 @@ class Optimizer(abc.ABC):
     #: position in the kernels' list (``fastnet/_core/optimizers.pxd``), set by ``_register``
     kernel_id = -1
     name = ""
-    n_state = 0
 
     def __init__(self, lr):
         self.lr = check_real("lr", lr, low=0.0, low_open=True)
@@ -44,6 +43,22 @@ class Optimizer(abc.ABC):
     @abc.abstractmethod
     def hyper_vector(self):
         """The hyperparameters as floats, in the order the update kernel reads them."""
+
+    @property
+    def state_rows(self):
+        """Names of the state vectors these hyperparameters use, in the kernel's row order.
+
+        Only the rows in use are kept, as ``torch.optim`` creates its buffers
+        lazily: plain SGD keeps none, Adam keeps ``v_max`` only with amsgrad.
+        The kernels apply the same rule (``state_rows`` in
+        ``fastnet/_core/optimizers.pyx``; a test holds the two together).
+        """
+        return ()
+
+    @property
+    def n_state(self):
+        """How many state rows, each as long as the parameter buffer."""
+        return len(self.state_rows)
 
     def initial_state_value(self, row):
         """The value state row ``row`` starts at (0 unless the rule says otherwise)."""
@@ -73,6 +88,7 @@ class Optimizer(abc.ABC):
         with _BIND_LOCK:
             owner = self._owner() if self._owner is not None else None
             if owner is net:
+                self._check_state_rows()
                 return
             if owner is not None:
                 raise ValueError(f"this {type(self).__name__} already holds state for another network; "
@@ -80,6 +96,14 @@ class Optimizer(abc.ABC):
             self.state = net._new_optimizer_state(self)
             self.t = 0
             self._owner = weakref.ref(net)
+
+    def _check_state_rows(self):
+        if self.state is not None and len(self.state) != self.n_state:
+            rows = ", ".join(self.state_rows) or "none"
+            raise ValueError(f"optimizer.state of this {type(self).__name__} has {len(self.state)} rows but "
+                             f"its hyperparameters use {self.n_state} ({rows}): the state was replaced, or "
+                             "momentum, amsgrad or centered changed after it was made; call reset() to "
+                             "start the state afresh")
 
     def reset(self):
         """Forget the state and the network, as a freshly built optimizer."""
@@ -109,7 +133,7 @@ def _betas(betas):
 class SGD(Optimizer):
     """Stochastic gradient descent with optional momentum, Nesterov momentum and weight decay."""
 
-    name, n_state = "sgd", 1
+    name = "sgd"
 
     def __init__(self, lr=0.01, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0):
         super().__init__(lr)
@@ -124,11 +148,15 @@ class SGD(Optimizer):
     def hyper_vector(self):
         return [self.lr, self.momentum, self.dampening, float(self.nesterov), self.weight_decay]
 
+    @property
+    def state_rows(self):
+        return ("buf",) if self.momentum != 0 else ()
+
 
 class Adam(Optimizer):
     """Adam (Kingma and Ba), with optional L2 weight decay and AMSGrad."""
 
-    name, n_state = "adam", 3
+    name = "adam"
 
     def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False):
         super().__init__(lr)
@@ -139,6 +167,10 @@ class Adam(Optimizer):
 
     def hyper_vector(self):
         return [self.lr, self.betas[0], self.betas[1], self.eps, self.weight_decay, float(self.amsgrad)]
+
+    @property
+    def state_rows(self):
+        return ("m", "v", "v_max") if self.amsgrad else ("m", "v")
 
 
 class AdamW(Adam):
@@ -153,7 +185,7 @@ class AdamW(Adam):
 class RMSprop(Optimizer):
     """RMSprop, optionally centred and with momentum."""
 
-    name, n_state = "rmsprop", 3
+    name = "rmsprop"
 
     def __init__(self, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
         super().__init__(lr)
@@ -166,11 +198,15 @@ class RMSprop(Optimizer):
     def hyper_vector(self):
         return [self.lr, self.alpha, self.eps, self.weight_decay, self.momentum, float(self.centered)]
 
+    @property
+    def state_rows(self):
+        return ("s",) + (("g_avg",) if self.centered else ()) + (("buf",) if self.momentum > 0 else ())
+
 
 class Adagrad(Optimizer):
     """Adagrad, with learning-rate decay and an initial accumulator value."""
 
-    name, n_state = "adagrad", 1
+    name = "adagrad"
 
     def __init__(self, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10):
         super().__init__(lr)
@@ -182,6 +218,10 @@ class Adagrad(Optimizer):
 
     def hyper_vector(self):
         return [self.lr, self.lr_decay, self.weight_decay, self.eps, self.initial_accumulator_value]
+
+    @property
+    def state_rows(self):
+        return ("s",)
 
     def initial_state_value(self, row):
         return self.initial_accumulator_value

@@ -14,13 +14,16 @@ class Optimizer(abc.ABC):
 
     kernel_id: ClassVar[int]  # the kernel's OptimizerId
     name: ClassVar[str]
-    n_state: ClassVar[int]  # state rows, each as long as the parameter buffer
     lr: float
     t: int  # steps taken
     state: Any  # (n_state, n_params) array for fastnet.Network, lists for the reference; None before the first step
     def __init__(self, lr: float) -> None: ...
     @abc.abstractmethod
     def hyper_vector(self) -> list[float]: ...
+    @property
+    def state_rows(self) -> tuple[str, ...]: ...  # the state vectors these hyperparameters use, in kernel order
+    @property
+    def n_state(self) -> int: ...  # state rows, each as long as the parameter buffer
     def initial_state_value(self, row: int) -> float: ...
     def step(self, net: _Steppable) -> None: ...
     def bind(self, net: _Steppable) -> None: ...

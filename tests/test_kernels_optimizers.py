@@ -18,6 +18,8 @@ import time
 import numpy as np
 import pytest
 
+import fastnet
+
 from fastnet._core import optimizers as kernels
 from fastnet._core.optimizers import OptimizerId
 from fastnet.optimizers import OPTIMIZERS, SGD, Adagrad, Adam, AdamW, RMSprop
@@ -101,6 +103,30 @@ def _compiled_steps(optimizer, dtype):
     return history
 
 
+@pytest.mark.parametrize("optimizer, rows", [
+    (fastnet.SGD(), ()), (fastnet.SGD(momentum=0.9), ("buf",)),
+    (fastnet.SGD(momentum=0.9, nesterov=True, dampening=0.0), ("buf",)),
+    (fastnet.Adam(), ("m", "v")), (fastnet.Adam(amsgrad=True), ("m", "v", "v_max")),
+    (fastnet.AdamW(), ("m", "v")), (fastnet.AdamW(amsgrad=True), ("m", "v", "v_max")),
+    (fastnet.RMSprop(), ("s",)), (fastnet.RMSprop(centered=True), ("s", "g_avg")),
+    (fastnet.RMSprop(momentum=0.5), ("s", "buf")), (fastnet.RMSprop(centered=True, momentum=0.5), ("s", "g_avg", "buf")),
+    (fastnet.Adagrad(), ("s",)), (fastnet.Adagrad(initial_accumulator_value=0.1), ("s",)),
+], ids=lambda x: repr(x) if not isinstance(x, tuple) else ",".join(x) or "none")
+def test_state_rows_are_the_kernels(optimizer, rows):
+    # Only the rows the hyperparameters use are kept; the Python rule (which sizes
+    # the state) and the kernels' rule (which reads it) must agree everywhere.
+    assert optimizer.state_rows == rows and optimizer.n_state == len(rows)
+    hyper = np.asarray(optimizer.hyper_vector(), dtype=np.float64)
+    assert kernels.n_state_rows(optimizer.kernel_id, hyper) == len(rows)
+
+
+def test_kernel_twin_rejects_state_with_rows_the_hyperparameters_do_not_use():
+    params, grads = np.zeros(4), np.ones(4)
+    hyper = np.asarray(fastnet.SGD().hyper_vector(), dtype=np.float64)
+    with pytest.raises(ValueError, match=r"state must have shape \(0, 4\), got \(1, 4\)"):
+        kernels.step(fastnet.SGD.kernel_id, hyper, 1, params, grads, np.zeros((1, 4)))
+
+
 def test_enum_matches_the_python_table():
     assert [member.name.lower() for member in OptimizerId] == list(OPTIMIZERS)
     assert [int(member) for member in OptimizerId] == list(range(len(OPTIMIZERS)))
@@ -120,8 +146,9 @@ def test_steps_match_reference(cls, baseline, extra, dtype):
         assert params_t.dtype == dtype and state_t.dtype == dtype
         np.testing.assert_allclose(params_t, ref_params, rtol=RTOL[dtype], atol=ATOL[dtype],
                                    err_msg=f"params after step {t}")
-        np.testing.assert_allclose(state_t, ref_state, rtol=RTOL[dtype], atol=ATOL[dtype],
-                                   err_msg=f"state after step {t}")
+        assert state_t.shape == (optimizer.n_state, N_PARAMS)
+        np.testing.assert_allclose(state_t, np.reshape(ref_state, state_t.shape), rtol=RTOL[dtype],
+                                   atol=ATOL[dtype], err_msg=f"state after step {t}")
 
 
 @pytest.mark.parametrize("cls, baseline, extra", [c for c in CASES if c[2]],

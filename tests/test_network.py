@@ -170,7 +170,8 @@ def test_optimizer_steps_match_the_reference(make_optimizer, dtype):
         ropt.step(rnet)
     assert opt.t == ropt.t == 4
     assert_close(net.params, rnet.params, dtype, scale=20)
-    assert_close(opt.state, ropt.state, dtype, scale=20)
+    assert opt.state.shape == (opt.n_state, net.n_params) and len(ropt.state) == opt.n_state
+    assert_close(opt.state, np.reshape(ropt.state, opt.state.shape), dtype, scale=20)
 
 
 # n = 12 rows: batch 1, a divisor (4), a non-divisor (5) and the whole set.

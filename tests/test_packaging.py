@@ -381,7 +381,8 @@ def test_downstream_training_step_matches_reference(downstream, optimizer, dtype
     params = np.asarray(ref.params, dtype=dtype)
     grads = np.zeros_like(params)
     state = np.zeros((ours_opt.n_state, params.size), dtype=dtype)
-    state[:] = [[ours_opt.initial_state_value(row)] for row in range(ours_opt.n_state)]
+    for row in range(ours_opt.n_state):
+        state[row] = ours_opt.initial_state_value(row)
     hyper = np.asarray(ours_opt.hyper_vector(), dtype=np.float64)
     a = np.empty((n, n_out), dtype=dtype)
     delta = np.empty((n, n_out), dtype=dtype)

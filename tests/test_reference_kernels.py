@@ -483,8 +483,12 @@ def test_amsgrad_differs_only_where_v_shrank():
 
 
 def test_update_checks_state_shape():
-    with pytest.raises(ValueError, match="state must be 3 lists of 2"):
+    with pytest.raises(ValueError, match=r"state must be 2 lists of 2 floats for 'adam' \(rows m, v\)"):
         ref_opt.update(Adam(), [0.0, 0.0], [1.0, 1.0], [[0.0, 0.0]], 1)
+    with pytest.raises(ValueError, match=r"state must be 3 lists of 2 floats for 'adam' \(rows m, v, v_max\)"):
+        ref_opt.update(Adam(amsgrad=True), [0.0, 0.0], [1.0, 1.0], [[0.0, 0.0]] * 2, 1)
+    with pytest.raises(ValueError, match=r"state must be 0 lists of 2 floats for 'sgd' \(rows none\)"):
+        ref_opt.update(SGD(), [0.0, 0.0], [1.0, 1.0], [[0.0, 0.0]], 1)
     with pytest.raises(ValueError, match="grads has 1 entries"):
         ref_opt.update(SGD(), [0.0, 0.0], [1.0], [[0.0, 0.0]], 1)
 

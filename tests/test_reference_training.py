@@ -474,6 +474,8 @@ def test_optimizer_step_hooks():
     expected = [p - 0.5 * g for p, g in zip(net.params, net.grads)]
     opt.step(net)
     assert net.params == expected and opt.t == 1
-    assert net._new_optimizer_state(Adam()) == [[0.0] * net.n_params] * 3
+    assert net._new_optimizer_state(Adam()) == [[0.0] * net.n_params] * 2            # m, v
+    assert net._new_optimizer_state(Adam(amsgrad=True)) == [[0.0] * net.n_params] * 3  # and v_max
+    assert net._new_optimizer_state(SGD(lr=0.1)) == []                                  # plain SGD keeps none
     from fastnet.optimizers import Adagrad
     assert net._new_optimizer_state(Adagrad(initial_accumulator_value=0.5)) == [[0.5] * net.n_params]

@@ -791,10 +791,14 @@ def test_optimizer_arrays_accepts_fastnet_optimizers():
 
 
 @pytest.mark.parametrize("spoil,error,match", [
-    (lambda opt, net: setattr(opt, "state", None), ValueError, r"optimizer.state must be an array of shape \(3, 32\), got NoneType"),
-    (lambda opt, net: setattr(opt, "state", np.zeros((3, 33))), ValueError, r"optimizer.state must be .* shape \(3, 32\), got float64 \(3, 33\)"),
-    (lambda opt, net: setattr(opt, "state", np.zeros((3, 32), np.float32)), ValueError, r"got float32 \(3, 32\)"),
-    (lambda opt, net: setattr(opt, "state", np.zeros((32, 3)).T), ValueError, r"C-contiguous"),
+    (lambda opt, net: setattr(opt, "state", None), ValueError, r"optimizer.state must be an array of shape \(2, 32\), got NoneType"),
+    (lambda opt, net: setattr(opt, "state", np.zeros((2, 33))), ValueError, r"optimizer.state must be .* shape \(2, 32\), got float64 \(2, 33\)"),
+    (lambda opt, net: setattr(opt, "state", np.zeros((2, 32), np.float32)), ValueError, r"got float32 \(2, 32\)"),
+    (lambda opt, net: setattr(opt, "state", np.zeros((32, 2)).T), ValueError, r"C-contiguous"),
+    (lambda opt, net: setattr(opt, "state", np.zeros((3, 32))), ValueError,
+     r"optimizer.state has 3 rows but the adam rule with these hyperparameters uses 2"),
+    (lambda opt, net: setattr(opt, "amsgrad", True), ValueError,
+     r"optimizer.state has 2 rows but the adam rule with these hyperparameters uses 3: momentum, amsgrad"),
     (lambda opt, net: setattr(opt, "t", -1), ValueError, r"optimizer.t .* must be an integer >= 0, got -1"),
     (lambda opt, net: setattr(opt, "lr", 0.0), ValueError, r"optimizer lr must be > 0, got 0.0"),
     (lambda opt, net: setattr(opt, "eps", float("nan")), ValueError, r"optimizer hyperparameters must be finite"),
@@ -805,6 +809,24 @@ def test_optimizer_arrays_rejects_spoilt_state(spoil, error, match):
     spoil(opt, net)
     with pytest.raises(error, match=match):
         optimizer_arrays(opt, net.n_params, net.dtype)
+
+
+@pytest.mark.parametrize("change", ["momentum", "amsgrad", "centered"])
+def test_a_hyperparameter_that_changes_the_state_rows_after_training_asks_for_reset(change):
+    X, Y = data(6)
+    net = make_net()
+    opt = {"momentum": fastnet.SGD(lr=0.1), "amsgrad": fastnet.Adam(),
+           "centered": fastnet.RMSprop()}[change]
+    net.fit(X, Y, optimizer=opt, epochs=1)
+    before = net.params.copy()
+    setattr(opt, change, 0.9 if change == "momentum" else True)
+    with pytest.raises(ValueError, match=r"optimizer.state of this .* has \d rows but its hyperparameters use "
+                                         r"\d .* changed after it was made; call reset\(\)"):
+        net.fit(X, Y, epochs=1)
+    np.testing.assert_array_equal(net.params, before)
+    opt.reset()
+    net.fit(X, Y, optimizer=opt, epochs=1)   # afresh, with the rows the new setting uses
+    assert opt.state.shape == (opt.n_state, net.n_params) and opt.n_state >= 1
 
 
 def test_optimizer_arrays_rejects_optimizers_without_a_kernel():
@@ -848,8 +870,8 @@ def test_fit_refuses_a_replaced_optimizer_state():
     opt = fastnet.Adam()
     net.fit(X, Y, optimizer=opt, epochs=1)
     # Bigger than needed, so that this test itself stays within bounds today.
-    opt.state = np.zeros((3, net.n_params + 5))
-    with pytest.raises(ValueError, match=r"optimizer.state"):
+    opt.state = np.zeros((2, net.n_params + 5))
+    with pytest.raises(ValueError, match=r"optimizer.state must be .* of shape"):
         net.fit(X, Y, epochs=1)
 
 
@@ -867,7 +889,7 @@ def _tamper_state_in_place(how):
 
 
 @pytest.mark.parametrize("how, message", [
-    ("reshape", "optimizer.state must be"),
+    ("reshape", "optimizer.state (must be|has 32 rows)"),
     ("read-only", "optimizer.state must be"), ("nan-lr", "hyperparameters must be finite"),
     ("bad-step-count", "optimizer.t"),
 ])

@@ -328,6 +328,8 @@ def train_epoch(Architecture arch, floating[::1] params, floating[::1] grads,
     cdef int status = EPOCH_OK
     cdef uint64_t rng_state = rng[0]
     cdef long long t = step[0]
+    # Plain SGD keeps no state rows: nothing to point at, and nothing is read.
+    cdef floating* state_ptr = &state[0, 0] if state.shape[0] > 0 and state.shape[1] > 0 else NULL
     with nogil:
         if shuffle:
             shuffled_order(n, &order[0], &rng_state)
@@ -369,7 +371,7 @@ def train_epoch(Architecture arch, floating[::1] params, floating[::1] grads,
                     for i in range(P):
                         grads[i] = <floating>(grads[i] * scale)
             t += 1
-            optimizer_step(optimizer, &hyper[0], t, P, &params[0], &grads[0], &state[0, 0])
+            optimizer_step(optimizer, &hyper[0], t, P, &params[0], &grads[0], state_ptr)
             total += value * w_batch
             total_weight += w_batch
             s += m

@@ -11,12 +11,15 @@ cpdef enum OptimizerId:
     ADAGRAD = 4
 
 # hyper: the hyperparameters in the order of Optimizer.hyper_vector():
-#   SGD      [lr, momentum, dampening, nesterov, weight_decay]           state rows: buf
-#   ADAM(W)  [lr, beta1, beta2, eps, weight_decay, amsgrad]              state rows: m, v, v_max
-#   RMSPROP  [lr, alpha, eps, weight_decay, momentum, centered]          state rows: s, g_avg, buf
+#   SGD      [lr, momentum, dampening, nesterov, weight_decay]           state rows: buf (with momentum)
+#   ADAM(W)  [lr, beta1, beta2, eps, weight_decay, amsgrad]              state rows: m, v, v_max (with amsgrad)
+#   RMSPROP  [lr, alpha, eps, weight_decay, momentum, centered]          state rows: s, g_avg (centered), buf (with momentum)
 #   ADAGRAD  [lr, lr_decay, weight_decay, eps, initial_accumulator_value] state rows: s
-# t: the 1-based number of this step. state: n_state rows of n, row after row.
+# t: the 1-based number of this step. state: state_rows(optimizer, hyper) rows of n,
+# row after row, only the rows in use, in the order above (NULL when there are none).
 # Element-wise arithmetic is done in double and rounded once to the buffer's type.
+cdef int state_rows(int optimizer, const double* hyper) noexcept nogil
+
 cdef void optimizer_step(int optimizer, const double* hyper, long long t, Py_ssize_t n,
                          floating* params,          # IN/OUT
                          const floating* grads,     # IN

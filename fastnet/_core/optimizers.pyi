@@ -19,11 +19,16 @@ class OptimizerId(IntEnum):  # cpdef enum OptimizerId (C int); order of fastnet.
     RMSPROP = 3
     ADAGRAD = 4
 
+def n_state_rows(
+    optimizer: int,  # int: an OptimizerId
+    hyper: npt.NDArray[np.float64],  # const double[::1]: Optimizer.hyper_vector(); IN
+) -> int: ...  # the state rows the update reads and writes with these hyperparameters
+
 def step(
     optimizer: int,  # int: an OptimizerId
     hyper: npt.NDArray[np.float64],  # const double[::1]: Optimizer.hyper_vector(); IN
     t: int,  # long long: the 1-based step number
     params: _Floats,  # floating[::1] (n,); IN/OUT
     grads: _Floats,  # const floating[::1] (n,); IN
-    state: _Floats,  # floating[:, ::1] (n_state, n); IN/OUT
+    state: _Floats,  # floating[:, ::1] (n_state_rows(optimizer, hyper), n); IN/OUT
 ) -> None: ...

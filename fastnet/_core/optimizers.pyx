@@ -72,7 +72,7 @@ cdef inline void _sgd(const double* hyper, long long t, Py_ssize_t n,
 cdef inline void _adam(const double* hyper, long long t, Py_ssize_t n, bint decoupled,
                        floating* params,          # IN/OUT
                        const floating* grads,     # IN
-                       floating* state            # IN/OUT, rows m, v, v_max
+                       floating* state            # IN/OUT, rows m, v[, v_max]
                        ) noexcept nogil:
     cdef double lr = hyper[0], beta1 = hyper[1], beta2 = hyper[2], eps = hyper[3]
     cdef double weight_decay = hyper[4]
@@ -85,7 +85,7 @@ cdef inline void _adam(const double* hyper, long long t, Py_ssize_t n, bint deco
     cdef double bias_correction2_sqrt = sqrt(1.0 - pow(beta2, <double>t))
     cdef floating* m = state
     cdef floating* v = state + n
-    cdef floating* v_max = state + 2 * n
+    cdef floating* v_max = state + 2 * n   # only with amsgrad
     cdef double p, g, m_i, v_i
     cdef Py_ssize_t i
     for i in range(n):
@@ -111,11 +111,11 @@ cdef inline void _rmsprop_loop(double lr, double alpha, double eps, double weigh
                                Py_ssize_t n,
                                floating* params,          # IN/OUT
                                const floating* grads,     # IN
-                               floating* state            # IN/OUT, rows s, g_avg, buf
+                               floating* state            # IN/OUT, rows s[, g_avg][, buf]
                                ) noexcept nogil:
     cdef floating* s = state
-    cdef floating* g_avg = state + n
-    cdef floating* buf = state + 2 * n
+    cdef floating* g_avg = state + n                 # only when centered
+    cdef floating* buf = state + (2 if centered else 1) * n   # only with momentum
     cdef double p, g, s_i, a_i, variance, d, b
     cdef Py_ssize_t i
     for i in range(n):
@@ -145,7 +145,7 @@ cdef inline void _rmsprop_loop(double lr, double alpha, double eps, double weigh
 cdef inline void _rmsprop(const double* hyper, Py_ssize_t n,
                           floating* params,          # IN/OUT
                           const floating* grads,     # IN
-                          floating* state            # IN/OUT, rows s, g_avg, buf
+                          floating* state            # IN/OUT, rows s[, g_avg][, buf]
                           ) noexcept nogil:
     cdef double lr = hyper[0], alpha = hyper[1], eps = hyper[2], weight_decay = hyper[3]
     cdef double momentum = hyper[4]
@@ -187,6 +187,22 @@ cdef inline void _adagrad(const double* hyper, long long t, Py_ssize_t n,
 
 # --- Dispatch ---------------------------------------------------------------------------
 
+cdef int state_rows(int optimizer, const double* hyper) noexcept nogil:
+    # A row is kept only when the hyperparameters use it (torch.optim creates
+    # the same buffers lazily): plain SGD keeps none, Adam's v_max is there
+    # only with amsgrad, RMSprop's g_avg only when centered and buf only with
+    # momentum. fastnet.optimizers' state_rows says the same, in Python.
+    if optimizer == SGD:
+        return 1 if hyper[1] != 0 else 0
+    elif optimizer == ADAM or optimizer == ADAMW:
+        return 3 if hyper[5] != 0 else 2
+    elif optimizer == RMSPROP:
+        return 1 + (1 if hyper[5] != 0 else 0) + (1 if hyper[4] > 0 else 0)
+    elif optimizer == ADAGRAD:
+        return 1
+    return -1
+
+
 cdef void optimizer_step(int optimizer, const double* hyper, long long t, Py_ssize_t n,
                          floating* params,          # IN/OUT
                          const floating* grads,     # IN
@@ -206,9 +222,18 @@ cdef void optimizer_step(int optimizer, const double* hyper, long long t, Py_ssi
 
 # --- Python twin, for the tests -------------------------------------------------------
 
-# (number of hyperparameters, number of state rows) per OptimizerId
+# number of hyperparameters per OptimizerId
 cdef int[5] _N_HYPER = [5, 6, 6, 6, 5]
-cdef int[5] _N_STATE = [1, 3, 3, 3, 1]
+
+
+def n_state_rows(int optimizer, const double[::1] hyper not None):
+    """The state rows the update of ``optimizer`` with these hyperparameters reads and writes."""
+    if not 0 <= optimizer <= ADAGRAD:
+        raise ValueError(f"unknown optimizer id {optimizer}; expected 0 to {<int>ADAGRAD}")
+    if hyper.shape[0] != _N_HYPER[optimizer]:
+        raise ValueError(f"optimizer {optimizer} takes {_N_HYPER[optimizer]} hyperparameters, "
+                         f"got {hyper.shape[0]}")
+    return state_rows(optimizer, &hyper[0])
 
 
 def step(int optimizer, const double[::1] hyper not None, long long t,
@@ -229,14 +254,14 @@ def step(int optimizer, const double[::1] hyper not None, long long t,
     cdef Py_ssize_t n = params.shape[0]
     if grads.shape[0] != n:
         raise ValueError(f"params has {n} elements but grads has {grads.shape[0]}")
-    if state.shape[0] != _N_STATE[optimizer] or state.shape[1] != n:
-        raise ValueError(f"state must have shape {(_N_STATE[optimizer], n)}, "
-                         f"got {(state.shape[0], state.shape[1])}")
+    cdef int rows = state_rows(optimizer, &hyper[0])
+    if state.shape[0] != rows or state.shape[1] != n:
+        raise ValueError(f"state must have shape {(rows, n)}, got {(state.shape[0], state.shape[1])}")
     if n == 0:
         return
     cdef const double* hyper_ptr = &hyper[0]
     cdef floating* params_ptr = &params[0]
     cdef const floating* grads_ptr = &grads[0]
-    cdef floating* state_ptr = &state[0, 0]
+    cdef floating* state_ptr = &state[0, 0] if rows > 0 else NULL
     with nogil:
         optimizer_step(optimizer, hyper_ptr, t, n, params_ptr, grads_ptr, state_ptr)

@@ -7,6 +7,7 @@ the same data, under the same single-thread limits.
 """
 
 import contextlib
+import math
 import os
 import platform
 import statistics
@@ -22,6 +23,7 @@ from .workloads import (TARGET_BLAS_THREADS, TARGET_FIT_EXTRA_BYTES, TARGET_GEMM
                         TARGETS, TARGETS_FLOAT64, WORKLOADS, get_workloads)
 
 __all__ = ["single_thread", "gemm_rate", "time_peer", "make_peer", "speedup", "thread_speedup", "blas_thread_speedup",
+           "gemm_thread_speedup",
            "fit_memory", "run", "format_report",
            "check_targets", "cpu_model"]
 
@@ -226,6 +228,41 @@ def thread_speedup(workload, dtype="float32", repeats=5, min_seconds=0.3, seed=0
             "threaded_concurrency": threaded_cpu / threaded_s}
 
 
+def gemm_thread_speedup(workload, dtype="float32", n_threads=2, repeats=5):
+    """What more BLAS threads give the matrix products of one training batch: the ceiling for ``n_threads``.
+
+    The products the kernels compute per batch (every layer's forward x W,
+    its weight gradient x^T delta, and delta W^T for all but the first layer),
+    through fastnet's own gemm, with ``n_threads`` threads against one; the
+    best of ``repeats`` for each, alternating. An epoch of a GEMM-bound
+    workload cannot scale better than its products do.
+    """
+    from fastnet._core import blas
+    from fastnet._threads import blas_threads
+
+    rng = np.random.default_rng(0)
+    b = min(workload.batch_size, workload.n_samples)
+    calls = []
+    for layer, (n_in, n_out) in enumerate(zip(workload.sizes[:-1], workload.sizes[1:])):
+        x, W = rng.random((b, n_in)).astype(dtype), rng.random((n_in, n_out)).astype(dtype)
+        z, dW = np.empty((b, n_out), dtype=dtype), np.empty((n_in, n_out), dtype=dtype)
+        calls.append((False, False, x, W, z))
+        calls.append((True, False, x, z, dW))
+        if layer > 0:
+            calls.append((False, True, z, W, np.empty((b, n_in), dtype=dtype)))
+
+    def batch():
+        for trans_a, trans_b, a, bm, c in calls:
+            blas._gemm(trans_a, trans_b, 1.0, a, bm, 0.0, c)
+
+    best = {1: math.inf, n_threads: math.inf}
+    for _ in range(repeats):
+        for threads in best:
+            with blas_threads(threads):
+                best[threads] = min(best[threads], _timed(batch))
+    return best[1] / best[n_threads]
+
+
 def blas_thread_speedup(workload, dtype="float32", n_threads=2, repeats=3, seed=0):
     """One network's epoch with ``n_threads`` BLAS threads against one, and PyTorch with as many.
 
@@ -246,7 +283,8 @@ def blas_thread_speedup(workload, dtype="float32", n_threads=2, repeats=3, seed=
         many.append(_timed(fast.run))
     fast.net.n_threads = 1
     out = {"workload": workload.name, "dtype": np.dtype(dtype).name, "n_threads": n_threads,
-           "fastnet_one_seconds": min(one), "fastnet_seconds": min(many), "speedup": min(one) / min(many)}
+           "fastnet_one_seconds": min(one), "fastnet_seconds": min(many), "speedup": min(one) / min(many),
+           "gemm_speedup": gemm_thread_speedup(workload, dtype, n_threads)}
     if _peers.TorchPeer.available() is None:
         import torch
 
@@ -550,6 +588,9 @@ def format_report(report):
             rows.append([t["workload"], t["dtype"], f"fastnet n_threads={k}", _fmt_time(t["fastnet_seconds"]),
                          f"{t['speedup']:.2f}x fastnet n_threads=1 ({_fmt_time(t['fastnet_one_seconds'])})",
                          f">={vs_self}x {'met' if t['speedup'] >= vs_self else 'NOT MET'}"])
+            if "gemm_speedup" in t:
+                rows.append(["", "", f"a batch's gemms, {k} threads", "",
+                             f"{t['gemm_speedup']:.2f}x one thread (the ceiling)", ""])
             if "torch_seconds" in t:
                 met = t["speedup_vs_torch"] >= vs_torch
                 rows.append(["", "", f"torch {k} threads", _fmt_time(t["torch_seconds"]),

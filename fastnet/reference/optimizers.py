@@ -5,10 +5,12 @@ place. The hyperparameters and the state live in the shared
 :class:`fastnet.optimizers.Optimizer` objects; this module is only the arithmetic,
 element by element, as ``torch.optim`` publishes it.
 
-``state`` is a list of ``optimizer.n_state`` lists, each as long as ``params``, in
-the order of ``fastnet/_core/optimizers.pxd``: SGD ``[buf]``; Adam and AdamW
-``[m, v, v_max]``; RMSprop ``[s, g_avg, buf]``; Adagrad ``[s]``. ``t`` is the
-1-based number of this step. The gradient list is never modified.
+``state`` is a list of ``optimizer.n_state`` lists, each as long as ``params``:
+the rows ``optimizer.state_rows`` names, which depend on the hyperparameters, in
+the order of ``fastnet/_core/optimizers.pxd``: SGD ``[buf]`` with momentum, else
+none; Adam and AdamW ``[m, v]`` plus ``v_max`` with amsgrad; RMSprop ``[s]``
+plus ``g_avg`` when centered and ``buf`` with momentum; Adagrad ``[s]``. ``t``
+is the 1-based number of this step. The gradient list is never modified.
 """
 
 import math
@@ -28,7 +30,7 @@ def _with_weight_decay(g, p, weight_decay):
 
 
 def _sgd(params, grads, state, t, lr, momentum, dampening, nesterov, weight_decay):
-    (buf,) = state
+    buf = state.get("buf")   # only with momentum
     for i, (p, g) in enumerate(zip(params, grads)):
         g = _with_weight_decay(g, p, weight_decay)
         if momentum != 0:
@@ -39,7 +41,7 @@ def _sgd(params, grads, state, t, lr, momentum, dampening, nesterov, weight_deca
 
 
 def _adam(params, grads, state, t, lr, beta1, beta2, eps, weight_decay, amsgrad):
-    m, v, v_max = state
+    m, v, v_max = state["m"], state["v"], state.get("v_max")   # v_max only with amsgrad
     # m and v start at 0 and so are biased towards 0 early on; dividing by
     # 1 - beta^t undoes that bias exactly.
     step_size = lr / (1.0 - beta1 ** t)
@@ -65,7 +67,7 @@ def _adamw(params, grads, state, t, lr, beta1, beta2, eps, weight_decay, amsgrad
 
 
 def _rmsprop(params, grads, state, t, lr, alpha, eps, weight_decay, momentum, centered):
-    s, g_avg, buf = state
+    s, g_avg, buf = state["s"], state.get("g_avg"), state.get("buf")   # when centered; with momentum
     for i, (p, g) in enumerate(zip(params, grads)):
         g = _with_weight_decay(g, p, weight_decay)
         s[i] = alpha * s[i] + (1.0 - alpha) * g * g     # running mean of g^2
@@ -85,7 +87,7 @@ def _rmsprop(params, grads, state, t, lr, alpha, eps, weight_decay, momentum, ce
 
 
 def _adagrad(params, grads, state, t, lr, lr_decay, weight_decay, eps, initial_accumulator_value):
-    (s,) = state
+    s = state["s"]
     # s only grows, so each parameter's step shrinks with the gradients it has seen.
     clr = lr / (1.0 + (t - 1) * lr_decay)
     for i, (p, g) in enumerate(zip(params, grads)):
@@ -115,8 +117,8 @@ def update(optimizer, params, grads, state, t):
     if len(grads) != n:
         raise ValueError(f"grads has {len(grads)} entries but params has {n}")
     if len(state) != optimizer.n_state or any(len(row) != n for row in state):
-        raise ValueError(f"state must be {optimizer.n_state} lists of {n} floats for {optimizer.name!r}, "
-                         f"got {[len(row) for row in state]}")
+        raise ValueError(f"state must be {optimizer.n_state} lists of {n} floats for {optimizer.name!r} "
+                         f"(rows {', '.join(optimizer.state_rows) or 'none'}), got {[len(row) for row in state]}")
     if t < 1:
         raise ValueError(f"t is the 1-based step number, got {t}")
     # Everything as Python floats (doubles), whatever the caller passed.
@@ -125,4 +127,5 @@ def update(optimizer, params, grads, state, t):
         row[:] = [float(v) for v in row]
     grads = [float(g) for g in grads]
     hyper = [float(h) for h in optimizer.hyper_vector()]
-    UPDATES[optimizer.name](params, grads, state, t, *hyper)
+    rows = dict(zip(optimizer.state_rows, state))   # by name: which rows exist depends on hyper
+    UPDATES[optimizer.name](params, grads, rows, t, *hyper)
