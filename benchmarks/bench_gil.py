@@ -73,3 +73,32 @@ class ParallelTraining:
         return _report.thread_speedup(self.workload, dtype, repeats=3, min_seconds=0.3)["speedup"]
 
     track_thread_speedup.unit = "x"
+
+
+class BlasThreads:
+    """One large network with ``Network.n_threads`` BLAS threads: fastnet's only multi-core path."""
+
+    params = [["large"], ["float32"], [1, 2]]
+    param_names = ["workload", "dtype", "n_threads"]
+    number = 1
+    repeat = (1, 5, 20.0)
+    timeout = 300
+
+    def setup(self, workload, dtype, n_threads):
+        _common.single_thread()
+        self.workload = WORKLOADS[workload]
+        self.peer = _report.make_peer(self.workload, "fastnet", dtype, seed=0)
+        self.peer.net.n_threads = n_threads
+        self.peer.run()  # warm-up
+
+    def time_epoch(self, workload, dtype, n_threads):
+        """One epoch; the n_threads=2 row over the n_threads=1 row is the speedup."""
+        self.peer.run()
+
+    def track_gemm_ceiling(self, workload, dtype, n_threads):
+        """What n_threads BLAS threads give a batch's matrix products alone (1.0 for n_threads=1)."""
+        if n_threads == 1:
+            return 1.0
+        return _report.gemm_thread_speedup(self.workload, dtype, n_threads)
+
+    track_gemm_ceiling.unit = "x"

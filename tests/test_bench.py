@@ -10,6 +10,7 @@ import itertools
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -192,7 +193,9 @@ def test_bench_threads_row(capsys):
     code = main(["--quick", "--workloads", "tiny", "--peers", "numpy", "--threads", "--no-memory"])
     text = capsys.readouterr().out
     assert code == 0
-    assert "2 threads" in text and "throughput" in text
+    assert "2 threads" in text and "throughput" in text and "2 processes" in text
+    # tiny's row: throughput, then the 2-process ratio (measured, not "-"), then the target
+    assert re.search(r"^tiny .* \d+\.\d+x +\d+\.\d+x +>=1\.8x (met|NOT MET)$", text, re.MULTILINE), text
 
 
 def test_blas_thread_speedup_measures_both_thread_counts_and_restores_one():
@@ -211,6 +214,14 @@ def test_blas_thread_speedup_measures_both_thread_counts_and_restores_one():
     targets = bench_report.check_targets({"results": [], "threads": [], "blas_threads": [row]})
     assert targets[0]["what"] == "digits float32: n_threads=2 vs fastnet on one thread"
     assert targets[0]["target"] == 1.8 and targets[0]["measured"] == row["speedup"]
+
+
+def test_process_speedup_runs_both_processes_for_every_workload():
+    from fastnet.bench import report as bench_report
+
+    walls = bench_report.process_speedup([("tiny", 2), ("small", 1)], repeats=2, timeout=120)
+    assert set(walls) == {"tiny", "small"}
+    assert all(math.isfinite(w) and w > 0 for w in walls.values())
 
 
 def test_bench_rejects_unknown_workload(capsys):
