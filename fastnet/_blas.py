@@ -1,4 +1,4 @@
-"""Which BLAS library fastnet's gemm calls: numpy's OpenBLAS when it has one, else scipy's.
+"""Which BLAS library fastnet's kernels call: numpy's OpenBLAS when it has one, else scipy's.
 
 The kernels reach BLAS through ``scipy.linalg.cython_blas`` (no BLAS at link
 time; any scipy works). numpy's wheels (2.0 and later) bundle a second copy of
@@ -6,8 +6,9 @@ OpenBLAS, built with 64-bit integers and its symbols prefixed
 (``scipy_sgemm_64_``); when it is a newer OpenBLAS than scipy's, as now, it
 runs the small and medium matrix products of training 5-30% faster
 (docs/BENCHMARKS.md has the measurements). So at import fastnet looks for it
-and, when it finds both ``scipy_sgemm_64_`` and ``scipy_dgemm_64_``, points
-its gemm there; everything else stays on scipy's routines.
+and, when it finds ``scipy_sgemm_64_``, ``scipy_dgemm_64_``, ``scipy_saxpy_64_``
+and ``scipy_daxpy_64_``, points the two routines its kernels call, gemm and
+axpy, there (both from one library, so that one thread setting governs them).
 
 ``FASTNET_BLAS`` chooses: ``auto`` (the default; numpy's when found, else
 scipy's), ``scipy`` (always scipy's) or ``numpy`` (numpy's, and an error at
@@ -23,19 +24,19 @@ import glob
 import os
 import threading
 
-__all__ = ["CHOICES", "gemm_library", "openblas_paths"]
+__all__ = ["CHOICES", "kernel_blas", "openblas_paths"]
 
 #: Values of the FASTNET_BLAS environment variable.
 CHOICES = ("auto", "scipy", "numpy")
 _ENV = "FASTNET_BLAS"
-_NUMPY_SYMBOLS = ("scipy_sgemm_64_", "scipy_dgemm_64_")
+_NUMPY_SYMBOLS = ("scipy_sgemm_64_", "scipy_dgemm_64_", "scipy_saxpy_64_", "scipy_daxpy_64_")
 
 _lock = threading.Lock()
 _selected = None
 
 
 class Library:
-    """The library gemm calls: ``provider`` ("numpy" or "scipy") and its file (None if unknown)."""
+    """The library the kernels call: ``provider`` ("numpy" or "scipy") and its file (None if unknown)."""
 
     __slots__ = ("provider", "path")
 
@@ -86,8 +87,8 @@ def openblas_paths(package):
     return paths
 
 
-def _numpy_gemm64():
-    """(path, sgemm address, dgemm address) of numpy's ILP64 OpenBLAS, or None."""
+def _numpy_blas64():
+    """(path, [sgemm, dgemm, saxpy, daxpy addresses]) of numpy's ILP64 OpenBLAS, or None."""
     import numpy  # noqa: F401  (loads its BLAS)
 
     for path in openblas_paths("numpy"):
@@ -97,7 +98,7 @@ def _numpy_gemm64():
         except (OSError, AttributeError):
             continue
         if all(addresses):
-            return path, addresses[0], addresses[1]
+            return path, addresses
     return None
 
 
@@ -113,7 +114,7 @@ def _scipy_library():
 
 
 def select(choice=None):
-    """Point gemm at the library ``choice`` (default: ``$FASTNET_BLAS`` or "auto") says; returns it."""
+    """Point gemm and axpy at the library ``choice`` (default: ``$FASTNET_BLAS`` or "auto") says; returns it."""
     global _selected
     from ._core import blas
 
@@ -122,23 +123,23 @@ def select(choice=None):
     if choice not in CHOICES:
         raise ValueError(f"{_ENV} must be one of {', '.join(CHOICES)}, got {choice!r}")
     with _lock:
-        found = _numpy_gemm64() if choice in ("auto", "numpy") else None
+        found = _numpy_blas64() if choice in ("auto", "numpy") else None
         if found is None:
             if choice == "numpy":
                 raise ImportError(f"{_ENV}=numpy but numpy's bundled OpenBLAS (with "
                                   f"{' and '.join(_NUMPY_SYMBOLS)}) was not found; "
                                   f"set {_ENV}=scipy or auto")
-            blas._use_gemm64(0, 0)
+            blas._use_blas64(0, 0, 0, 0)
             _selected = _scipy_library()
         else:
-            path, sgemm, dgemm = found
-            blas._use_gemm64(sgemm, dgemm)
+            path, addresses = found
+            blas._use_blas64(*addresses)
             _selected = Library("numpy", path)
         return _selected
 
 
-def gemm_library():
-    """The :class:`Library` gemm calls now (selected at import)."""
+def kernel_blas():
+    """The :class:`Library` the kernels' gemm and axpy call now (selected at import)."""
     if _selected is None:
         select()
     return _selected

@@ -69,7 +69,7 @@ def _build_section() -> dict[str, Any]:
 
 def _gemm_section() -> dict[str, Any]:
     """Which library fastnet's gemm calls, and how that was chosen."""
-    library = importlib.import_module("fastnet._blas").gemm_library()
+    library = importlib.import_module("fastnet._blas").kernel_blas()
     return {"provider": library.provider, "path": library.path,
             "FASTNET_BLAS": os.environ.get("FASTNET_BLAS", "auto")}
 
@@ -96,7 +96,7 @@ def _loaded_blas_section() -> list[dict[str, Any]] | None:
         return None
     # numpy and scipy each vendor an OpenBLAS (both file names may say
     # "scipy_openblas"); fastnet/_blas.py knows which one gemm calls.
-    gemm_path = importlib.import_module("fastnet._blas").gemm_library().path
+    gemm_path = importlib.import_module("fastnet._blas").kernel_blas().path
     ours = os.path.realpath(gemm_path) if gemm_path else None
     libraries = []
     for info in threadpool_info():

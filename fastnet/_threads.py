@@ -44,7 +44,7 @@ def _find_setter(path):
 def _get_setter():
     """The thread setter of the library gemm calls (fastnet/_blas.py), or None."""
     global _setter, _searched
-    path = _blas.gemm_library().path
+    path = _blas.kernel_blas().path
     if _searched != path:
         with _lock:
             if _searched != path:

@@ -293,6 +293,10 @@ def _restore_optimizer(path, net, described, arrays):
             raise ValueError(f"{path}: the optimizer state array is missing")
         state = arrays["optimizer_state"]
         expected = (optimizer.n_state, net.n_params)
+        legacy = _ALL_STATE_ROWS.get(optimizer.name, ())
+        if state.ndim == 2 and state.shape == (len(legacy), net.n_params) and state.shape != expected:
+            # fastnet 0.1.0 saved every row of the rule, used or not; keep the used ones.
+            state = state[[legacy.index(row) for row in optimizer.state_rows]]
         if state.shape != expected or state.dtype != net.dtype:
             raise ValueError(f"{path}: optimizer_state has shape {state.shape} and dtype {state.dtype}, "
                              f"expected {expected} and {net.dtype.name}")
@@ -300,6 +304,11 @@ def _restore_optimizer(path, net, described, arrays):
         optimizer.state[:] = state
         optimizer.t = t
     net._optimizer = optimizer
+
+
+#: The state rows fastnet 0.1.0 kept whatever the hyperparameters (it saved them all).
+_ALL_STATE_ROWS = {"sgd": ("buf",), "adam": ("m", "v", "v_max"), "adamw": ("m", "v", "v_max"),
+                   "rmsprop": ("s", "g_avg", "buf"), "adagrad": ("s",)}
 
 
 def load(path):

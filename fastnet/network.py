@@ -427,6 +427,7 @@ class Network:
             last_good = self._params.copy()
             checked_arrays = OptimizerArrays(self.n_params, self.dtype)
             best, best_value, waited = None, math.inf, 0
+            warned_val = False
             try:
                 for epoch in range(1, epochs + 1):
                     if lr_schedule is not None:
@@ -449,6 +450,12 @@ class Network:
                     logs = {"loss": loss}
                     if validation_data is not None:
                         logs.update(self._evaluate(*validation_data))
+                        if not math.isfinite(logs["val_loss"]) and not warned_val:
+                            warned_val = True   # once per fit: the history holds every value
+                            warnings.warn(f"epoch {epoch}: the validation loss is {logs['val_loss']} (the "
+                                          "outputs overflow on the validation data; it is recorded as is, "
+                                          "and early stopping never counts it as an improvement)",
+                                          RuntimeWarning, stacklevel=2)
                     logs["lr"] = optimizer.lr
                     logs["time"] = time.perf_counter() - started
                     history.append(epoch, **logs)

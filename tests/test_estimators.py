@@ -529,7 +529,7 @@ def _fastnet_blas_threads():
     threadpoolctl = pytest.importorskip("threadpoolctl")
     from fastnet import _blas
 
-    path = _blas.gemm_library().path
+    path = _blas.kernel_blas().path
     libs = [lib for lib in threadpoolctl.threadpool_info() if lib["user_api"] == "blas"]
     ours = [lib for lib in libs if path and os.path.realpath(lib["filepath"]) == os.path.realpath(path)]
     return [lib["num_threads"] for lib in (ours or libs)]

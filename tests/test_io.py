@@ -130,6 +130,31 @@ def test_resumed_training_is_identical_to_uninterrupted(tmp_path, dtype, make_op
     assert np.array_equal(resumed.params, straight.params)
 
 
+@pytest.mark.parametrize("make_optimizer, all_rows", [
+    (lambda: SGD(lr=0.05), ("buf",)),
+    (lambda: Adam(lr=0.01), ("m", "v", "v_max")),
+    (lambda: RMSprop(lr=0.01, momentum=0.5), ("s", "g_avg", "buf")),
+], ids=["sgd", "adam", "rmsprop-momentum"])
+def test_files_of_0_1_0_with_every_state_row_load_the_rows_in_use(tmp_path, make_optimizer, all_rows):
+    # fastnet 0.1.0 kept (and saved) every state row of a rule, used or not.
+    X, Y = data(4, 3, "mse", n=20)
+    net = Network.mlp([4, 8, 3], activation="tanh", loss="mse", dtype="float64", seed=11)
+    opt = make_optimizer()
+    net.fit(X, Y, optimizer=opt, epochs=2, batch_size=8)
+    path = tmp_path / "m.npz"
+    net.save(path)
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = dict(archive)
+    old = np.full((len(all_rows), net.n_params), -7.0)   # an unused row held whatever it held
+    for i, row in enumerate(opt.state_rows):
+        old[all_rows.index(row)] = opt.state[i]
+    arrays["optimizer_state"] = old
+    np.savez(path, **arrays)
+    loaded = fastnet.load(path)
+    assert loaded._optimizer.state.shape == opt.state.shape
+    np.testing.assert_array_equal(loaded._optimizer.state, opt.state)
+
+
 def test_without_optimizer_state_training_starts_afresh(tmp_path):
     net, X, Y = trained("tanh", "mse", "float64")
     io.save(net, tmp_path / "m.npz", include_optimizer=False)

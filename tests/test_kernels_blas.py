@@ -32,12 +32,12 @@ def _close(actual, expected, dtype):
 @pytest.fixture(params=["numpy", "scipy"])
 def gemm_provider(request):
     """gemm routed to numpy's OpenBLAS, then to scipy's (fastnet/_blas.py); restored after."""
-    before = _blas.gemm_library().provider
+    before = _blas.kernel_blas().provider
     try:
         _blas.select(request.param)
     except ImportError:
         pytest.skip("numpy's bundled ILP64 OpenBLAS is not available here")
-    assert blas._gemm64_in_use() == (request.param == "numpy")
+    assert blas._blas64_in_use() == (request.param == "numpy")
     yield request.param
     _blas.select(before)
 
@@ -107,7 +107,7 @@ def test_gemv_rejects_mismatched_shapes():
         blas._gemv(False, 1.0, np.ones((2, 3)), np.ones(2), 0.0, np.ones(2))
 
 
-def test_axpy(dtype):
+def test_axpy(dtype, gemm_provider):
     rng = np.random.default_rng(3)
     x, y = _random(rng, 9, dtype), _random(rng, 9, dtype)
     expected = ALPHA * x.astype(np.float64) + y
@@ -164,10 +164,10 @@ def test_training_is_the_same_whichever_openblas_gemm_calls(gemm_provider):
     np.testing.assert_allclose(trained, expected, rtol=1e-11, atol=1e-13)
 
 
-def test_use_gemm64_takes_both_addresses_or_neither():
-    with pytest.raises(ValueError, match="both the sgemm and the dgemm address"):
-        blas._use_gemm64(1, 0)
-    assert blas._gemm64_in_use() == (_blas.gemm_library().provider == "numpy")
+def test_use_blas64_takes_all_addresses_or_none():
+    with pytest.raises(ValueError, match="sgemm, dgemm, saxpy and daxpy addresses of one library, or none"):
+        blas._use_blas64(1, 1, 1, 0)
+    assert blas._blas64_in_use() == (_blas.kernel_blas().provider == "numpy")
 
 
 def _child(code, **env):
@@ -177,7 +177,7 @@ def _child(code, **env):
 
 def test_fastnet_blas_environment_variable_chooses_the_library():
     code = ("import fastnet; from fastnet import _blas; from fastnet._core import blas; "
-            "print(_blas.gemm_library().provider, blas._gemm64_in_use())")
+            "print(_blas.kernel_blas().provider, blas._blas64_in_use())")
     scipy_run = _child(code, FASTNET_BLAS="scipy")
     assert scipy_run.returncode == 0, scipy_run.stderr
     assert scipy_run.stdout.split() == ["scipy", "False"]
@@ -190,3 +190,16 @@ def test_fastnet_blas_environment_variable_is_checked():
     bad = _child("import fastnet", FASTNET_BLAS="mkl")
     assert bad.returncode != 0
     assert "FASTNET_BLAS must be one of auto, scipy, numpy, got 'mkl'" in bad.stderr
+
+
+def test_plain_sgd_step_is_axpy_on_the_selected_library(dtype, gemm_provider):
+    # Plain SGD's update goes through blas.axpy (fastnet/_core/optimizers.pyx):
+    # p - lr * g, one rounding in the buffer's type, whichever library is in use.
+    from fastnet._core import optimizers as kernels
+
+    rng = np.random.default_rng(7)
+    params, grads = _random(rng, 1000, dtype), _random(rng, 1000, dtype)
+    expected = params.astype(np.float64) - 0.05 * grads.astype(np.float64)
+    hyper = np.asarray(fastnet.SGD(lr=0.05).hyper_vector(), dtype=np.float64)
+    kernels.step(fastnet.SGD.kernel_id, hyper, 1, params, grads, np.zeros((0, 1000), dtype))
+    np.testing.assert_allclose(params, expected, rtol=RTOL[dtype], atol=RTOL[dtype] * 1e-3)

@@ -187,6 +187,10 @@ def test_class_labels_equal_one_hot_rows():
     assert net.loss(X, [2, 0, 1]) == net.loss(X, one_hot)
     assert net.loss(X, [2.0, 0.0, 1.0]) == net.loss(X, one_hot)
     assert net.backward(X, [2, 0, 1]) == net.backward(X, one_hot)
+    # a column of labels, shape (n, 1), as the compiled Network takes it
+    assert net.loss(X, [[2], [0], [1]]) == net.loss(X, one_hot)
+    with pytest.raises(ValueError, match="class label 3"):
+        net.loss(X, [[2], [0], [3]])
 
 
 def test_numpy_inputs():

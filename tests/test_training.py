@@ -43,6 +43,17 @@ def test_validation_data_is_evaluated_every_epoch():
     assert h.history.keys() >= {"loss", "val_loss", "val_accuracy", "lr", "time"}
 
 
+def test_a_validation_loss_that_overflows_warns_once_and_is_recorded():
+    X, Y = regression()
+    net = fastnet.Network.mlp([3, 8, 1], activation="identity", dtype="float32", seed=1)
+    Xv = np.full((4, 3), 3e38, dtype=np.float32)   # finite, but the outputs overflow float32
+    with pytest.warns(RuntimeWarning, match=r"epoch 1: the validation loss is (inf|nan)") as record:
+        h = net.fit(X, Y, epochs=3, validation_data=(Xv, np.zeros((4, 1))), early_stopping=5)
+    assert len([w for w in record if "validation loss" in str(w.message)]) == 1
+    assert len(h.val_loss) == 3 and not any(math.isfinite(v) for v in h.val_loss)
+    assert all(math.isfinite(v) for v in h.loss) and h.best_epoch is None
+
+
 def test_validation_split_holds_out_the_last_rows():
     X, Y = regression(50)
     net = net64()

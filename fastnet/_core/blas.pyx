@@ -13,14 +13,16 @@
 #      pointers even for inputs it only reads, hence the casts away from const.
 #   D. The `def _name` functions at the end are Python-callable twins of the
 #      nogil wrappers; they exist for the tests.
-#   E. gemm, the one routine the kernels spend their time in, can be pointed at
-#      another Fortran-interface ?gemm with 64-bit integers: numpy's wheels
-#      bundle a newer OpenBLAS (ILP64, symbols scipy_sgemm_64_/scipy_dgemm_64_)
-#      that runs the small and medium shapes of training 5-30% faster than
-#      scipy's (docs/BENCHMARKS.md). fastnet/_blas.py finds it and calls
-#      _use_gemm64 once at import; NULL pointers mean scipy's routines. The
-#      pointers are only read by the kernels, never written while one runs
-#      (the selection happens at import, before any kernel can start).
+#   E. gemm and axpy, the two routines the kernels call (gemm for the layers,
+#      axpy for plain SGD's update), can be pointed at another Fortran-interface
+#      BLAS with 64-bit integers: numpy's wheels bundle a newer OpenBLAS (ILP64,
+#      symbols scipy_sgemm_64_ ...) that runs the small and medium shapes of
+#      training 5-30% faster than scipy's (docs/BENCHMARKS.md). fastnet/_blas.py
+#      finds it and calls _use_blas64 once at import; NULL pointers mean
+#      scipy's routines. Both routines always come from one library, so that
+#      one thread setting (fastnet/_threads.py) governs every BLAS call of a
+#      kernel. The pointers are only read by the kernels, never written while
+#      one runs (the selection happens at import, before any kernel can start).
 from cython cimport floating
 from libc.stdint cimport int64_t, uintptr_t
 from scipy.linalg.cython_blas cimport (sgemm, dgemm, sgemv, dgemv, saxpy, daxpy,
@@ -42,24 +44,32 @@ ctypedef void (*dgemm64_t)(char* transa, char* transb, int64_t* m, int64_t* n, i
                            double* alpha, double* a, int64_t* lda, double* b, int64_t* ldb,
                            double* beta, double* c, int64_t* ldc) noexcept nogil
 
+ctypedef void (*saxpy64_t)(int64_t* n, float* alpha, float* x, int64_t* incx,
+                           float* y, int64_t* incy) noexcept nogil
+ctypedef void (*daxpy64_t)(int64_t* n, double* alpha, double* x, int64_t* incx,
+                           double* y, int64_t* incy) noexcept nogil
+
 cdef sgemm64_t _sgemm64 = NULL
 cdef dgemm64_t _dgemm64 = NULL
+cdef saxpy64_t _saxpy64 = NULL
+cdef daxpy64_t _daxpy64 = NULL
 
 
-def _use_gemm64(uintptr_t sgemm64, uintptr_t dgemm64):
-    """Route gemm to these ILP64 Fortran ?gemm addresses; (0, 0) goes back to scipy's BLAS.
+def _use_blas64(uintptr_t sgemm64, uintptr_t dgemm64, uintptr_t saxpy64, uintptr_t daxpy64):
+    """Route gemm and axpy to these ILP64 Fortran addresses; all 0 goes back to scipy's BLAS.
 
-    Both or neither: the addresses must come from one library (fastnet/_blas.py).
+    All or none: the addresses must come from one library (fastnet/_blas.py).
     """
-    global _sgemm64, _dgemm64
-    if (sgemm64 == 0) != (dgemm64 == 0):
-        raise ValueError("give both the sgemm and the dgemm address, or neither")
-    _sgemm64 = <sgemm64_t>sgemm64
-    _dgemm64 = <dgemm64_t>dgemm64
+    global _sgemm64, _dgemm64, _saxpy64, _daxpy64
+    given = [sgemm64 != 0, dgemm64 != 0, saxpy64 != 0, daxpy64 != 0]
+    if any(given) and not all(given):
+        raise ValueError("give the sgemm, dgemm, saxpy and daxpy addresses of one library, or none")
+    _sgemm64, _dgemm64 = <sgemm64_t>sgemm64, <dgemm64_t>dgemm64
+    _saxpy64, _daxpy64 = <saxpy64_t>saxpy64, <daxpy64_t>daxpy64
 
 
-def _gemm64_in_use():
-    """True when gemm calls the ILP64 routines given to _use_gemm64."""
+def _blas64_in_use():
+    """True when gemm and axpy call the ILP64 routines given to _use_blas64."""
     return _sgemm64 != NULL
 
 
@@ -116,6 +126,13 @@ cdef void axpy(int n, floating alpha,
                floating* y                                  # IN/OUT
                ) noexcept nogil:
     cdef int inc = 1
+    cdef int64_t n64 = n, inc64 = 1
+    if _saxpy64 != NULL:
+        if floating is float:
+            _saxpy64(&n64, &alpha, <float*>x, &inc64, y, &inc64)
+        else:
+            _daxpy64(&n64, &alpha, <double*>x, &inc64, y, &inc64)
+        return
     if floating is float:
         saxpy(&n, &alpha, <float*>x, &inc, y, &inc)
     else:

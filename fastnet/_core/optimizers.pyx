@@ -11,7 +11,11 @@
 #      Adagrad's decayed learning rate) are computed once per call, in double.
 #   C. Each element is updated in double and rounded once to the buffer's type
 #      (float32 or float64); a state value is used in double in the step that
-#      computes it and is stored rounded.
+#      computes it and is stored rounded. The one exception is plain SGD (no
+#      momentum, no weight decay): BLAS axpy, p + (-lr) g with one rounding
+#      (OpenBLAS fuses the multiply-add) in the buffer's type, -lr rounded to
+#      it first; for float32 that differs from the double update by at most
+#      an ulp of p plus lr's own rounding (relative 6e-8 of the step).
 #   D. The rules are torch.optim's, written out in docs/MATH.md; the hyper
 #      vector order and the state row layout are those of optimizers.pxd and
 #      fastnet.optimizers.Optimizer.hyper_vector(). Boolean options arrive as
@@ -26,6 +30,8 @@
 from cython cimport floating
 from libc.math cimport sqrt, pow
 
+from .blas cimport axpy
+
 
 # --- SGD ------------------------------------------------------------------------------
 
@@ -39,8 +45,18 @@ cdef inline void _sgd(const double* hyper, long long t, Py_ssize_t n,
     cdef double weight_decay = hyper[4]
     cdef double keep = 1.0 - dampening
     cdef double p, g, b
-    cdef Py_ssize_t i
-    if momentum == 0:
+    cdef Py_ssize_t i, start, chunk
+    if momentum == 0 and weight_decay == 0:
+        # Plain gradient descent is BLAS axpy, p += (-lr) g: vectorised for the
+        # machine it runs on (the loops below are built for baseline x86-64)
+        # and threaded with Network.n_threads; 3x the loop on 270k float32
+        # parameters, 6% of the mid workload's epoch.
+        start = 0
+        while start < n:   # BLAS counts in int
+            chunk = min(n - start, <Py_ssize_t>1 << 30)
+            axpy(<int>chunk, <floating>(-lr), grads + start, params + start)
+            start += chunk
+    elif momentum == 0:
         for i in range(n):
             p = params[i]
             g = grads[i]

@@ -78,12 +78,18 @@ def as_targets(Y, n_rows, loss, n_outputs):
     """Targets as n_rows lists of n_outputs floats, checked against the loss.
 
     Accepted: rows of ``n_outputs`` numbers; for one output a flat sequence of
-    numbers (a column); for cross_entropy a flat sequence of integer class labels.
+    numbers (a column); for cross_entropy integer class labels, flat or as a
+    column of one-number rows (as the compiled Network takes them).
     """
     entries = _as_list("Y", Y, "a sequence of targets")
     if len(entries) != n_rows:
         raise ValueError(f"X has {n_rows} samples but Y has {len(entries)}; they must match")
     flat = [_is_number(e) for e in entries]
+    if (loss.name == "cross_entropy" and entries and not any(flat) and all(_is_row(e) and len(e) == 1 for e in entries)
+            and all(_is_number(list(e)[0]) for e in entries)):
+        # A column of class labels, shape (n, 1), as the compiled Network accepts it.
+        entries = [list(e)[0] for e in entries]
+        flat = [True] * len(entries)
     if any(flat) and not all(flat):
         raise TypeError("Y mixes numbers and rows; give either one row per sample or one number per sample")
     if all(flat) and loss.name == "cross_entropy":
