@@ -10,8 +10,10 @@ The setting is process-wide in practice: OpenBLAS's
 change the count that every thread reads. So concurrent fastnet calls share
 one setting, reference-counted under a lock: while any call runs, BLAS gets
 the smallest count any running call asked for (never more threads than the
-most restrictive caller wants: no oversubscription), and the count found
-before the first call is restored after the last. Where the symbol is not
+most restrictive caller wants: no oversubscription), never more than the
+count found before the first call (so a tighter ``threadpoolctl`` limit or
+``OPENBLAS_NUM_THREADS`` set by the user stays in force), and that count is
+restored after the last. Where the symbol is not
 found (another BLAS, an older OpenBLAS), fastnet falls back to threadpoolctl
 when installed, else leaves BLAS as it is; :func:`blas_threading` says which.
 """
@@ -83,13 +85,20 @@ def blas_threads(n_threads):
             yield
         return
     with _lock:
-        previous = setter(min(_active + [n_threads]))
         if not _active:
-            _restore_to = previous
+            _restore_to = setter(1)   # the count in force before fastnet's calls (it returns the old one)
         _active.append(n_threads)
+        setter(_effective())
     try:
         yield
     finally:
         with _lock:
             _active.remove(n_threads)
-            setter(min(_active) if _active else _restore_to)
+            setter(_effective() if _active else _restore_to)
+
+
+def _effective():
+    # n_threads is a cap, and so is the count in force before the first call (a
+    # threadpoolctl limit, OPENBLAS_NUM_THREADS): never exceed either.
+    ceiling = _restore_to if _restore_to is not None and _restore_to > 0 else min(_active)
+    return max(1, min(min(_active), ceiling))

@@ -177,7 +177,12 @@ class Network:
 
     @property
     def n_threads(self):
-        """BLAS threads for this network's batched layers (1 by default)."""
+        """BLAS threads for this network's batched layers (1 by default).
+
+        A cap, as is the BLAS thread count in force outside fastnet's calls
+        (a ``threadpoolctl`` limit, ``OPENBLAS_NUM_THREADS``): the calls use
+        the smaller of the two.
+        """
         return self._n_threads
 
     @n_threads.setter

@@ -295,10 +295,14 @@ def test_asv_benchmarks_run_once(suite, module_name, monkeypatch):
                     instance.setup(*combo)
             except NotImplementedError:
                 continue
-            for method in methods:
-                result = getattr(instance, method)(*combo)
-                if method.startswith("track_"):
-                    assert isinstance(result, (int, float)) and math.isfinite(result) and result > 0, (obj, method)
+            try:
+                for method in methods:
+                    result = getattr(instance, method)(*combo)
+                    if method.startswith("track_"):
+                        assert isinstance(result, (int, float)) and math.isfinite(result) and result > 0, (obj, method)
+            finally:
+                if hasattr(instance, "teardown"):
+                    instance.teardown(*combo)
             break
         else:
             pytest.fail(f"{obj.__name__}: every parameter combination raised NotImplementedError")

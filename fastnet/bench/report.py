@@ -22,7 +22,7 @@ from . import peers as _peers
 from .workloads import (TARGET_BLAS_THREADS, TARGET_FIT_EXTRA_BYTES, TARGET_GEMM_FRACTION, TARGET_THREAD_SPEEDUP,
                         TARGETS, TARGETS_FLOAT64, WORKLOADS, get_workloads)
 
-__all__ = ["single_thread", "gemm_rate", "time_peer", "make_peer", "speedup", "thread_speedup", "process_speedup", "blas_thread_speedup",
+__all__ = ["single_thread", "gemm_rate", "time_peer", "make_peer", "speedup", "thread_speedup", "process_speedup", "blas_thread_speedup", "blas_thread_limit",
            "gemm_thread_speedup",
            "fit_memory", "run", "format_report",
            "check_targets", "cpu_model"]
@@ -281,6 +281,23 @@ def process_speedup(jobs, dtype="float32", repeats=3, seed=0, timeout=300):
     return best
 
 
+@contextlib.contextmanager
+def blas_thread_limit(n_threads):
+    """Let BLAS use up to ``n_threads`` threads inside the block (threadpoolctl, when installed).
+
+    ``Network.n_threads`` never exceeds the count in force outside fastnet's
+    calls (fastnet/_threads.py), and :func:`single_thread` holds that at 1,
+    so the multi-thread measurements raise it here, for their own duration.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        yield
+        return
+    with threadpool_limits(limits=n_threads, user_api="blas"):
+        yield
+
+
 def gemm_thread_speedup(workload, dtype="float32", n_threads=2, repeats=5):
     """What more BLAS threads give the matrix products of one training batch: the ceiling for ``n_threads``.
 
@@ -309,10 +326,11 @@ def gemm_thread_speedup(workload, dtype="float32", n_threads=2, repeats=5):
             blas._gemm(trans_a, trans_b, 1.0, a, bm, 0.0, c)
 
     best = {1: math.inf, n_threads: math.inf}
-    for _ in range(repeats):
-        for threads in best:
-            with blas_threads(threads):
-                best[threads] = min(best[threads], _timed(batch))
+    with blas_thread_limit(n_threads):
+        for _ in range(repeats):
+            for threads in best:
+                with blas_threads(threads):
+                    best[threads] = min(best[threads], _timed(batch))
     return best[1] / best[n_threads]
 
 
@@ -329,11 +347,12 @@ def blas_thread_speedup(workload, dtype="float32", n_threads=2, repeats=3, seed=
     fast = make_peer(workload, "fastnet", dtype, seed, data=data)
     fast.run()   # warm-up: workspace, caches
     one, many = [], []
-    for _ in range(repeats):
-        fast.net.n_threads = 1
-        one.append(_timed(fast.run))
-        fast.net.n_threads = n_threads
-        many.append(_timed(fast.run))
+    with blas_thread_limit(n_threads):
+        for _ in range(repeats):
+            fast.net.n_threads = 1
+            one.append(_timed(fast.run))
+            fast.net.n_threads = n_threads
+            many.append(_timed(fast.run))
     fast.net.n_threads = 1
     out = {"workload": workload.name, "dtype": np.dtype(dtype).name, "n_threads": n_threads,
            "fastnet_one_seconds": min(one), "fastnet_seconds": min(many), "speedup": min(one) / min(many),
