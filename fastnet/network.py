@@ -12,7 +12,8 @@ import warnings
 
 import numpy as np
 
-from ._arrays import OptimizerArrays, as_dtype, as_features, as_sample_weight, as_targets, no_weights
+from ._arrays import (OptimizerArrays, as_dtype, as_features, as_sample_weight, as_targets, exclusive_empty,
+                      exclusive_zeros, no_weights)
 from ._core import network as _engine
 from ._core import optimizers as _optimizers
 from ._threads import blas_threads
@@ -115,8 +116,9 @@ class Network:
             sizes, [layer.activation.id for layer in layers],
             [layer.activation.param for layer in layers],
             self.criterion.id, self.criterion.param, self.criterion.fused_activation is not None)
-        self._params = np.empty(self._arch.n_params, dtype=self.dtype)
-        self._grads = np.zeros(self._arch.n_params, dtype=self.dtype)
+        # Cache lines of their own (false sharing between networks in two threads).
+        self._params = exclusive_empty(self._arch.n_params, self.dtype)
+        self._grads = exclusive_zeros(self._arch.n_params, self.dtype)
         self._shuffle_state = np.array([self.seed ^ _SHUFFLE_SALT], dtype=np.uint64)
         self._optimizer = None
         self._workspaces = {}
@@ -235,7 +237,7 @@ class Network:
         if work is None:
             if len(self._workspaces) >= 4:  # keep a few sizes, not one per call pattern
                 self._workspaces.pop(next(iter(self._workspaces)))
-            work = np.empty(self._arch.workspace_size(capacity), dtype=self.dtype)
+            work = exclusive_empty(self._arch.workspace_size(capacity), self.dtype)
             self._workspaces[capacity] = work
         return work
 
@@ -292,7 +294,7 @@ class Network:
 
     # -- optimizer hooks (called by Optimizer.step) ----------------------------------
     def _new_optimizer_state(self, optimizer):
-        state = np.zeros((optimizer.n_state, self.n_params), dtype=self.dtype)
+        state = exclusive_zeros((optimizer.n_state, self.n_params), self.dtype)
         for row in range(optimizer.n_state):
             state[row] = optimizer.initial_state_value(row)
         return state

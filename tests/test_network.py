@@ -313,6 +313,26 @@ def test_fit_releases_the_gil(no_forced_switches):
     assert counted > 1000
 
 
+def test_networks_never_share_a_cache_line_the_kernels_write():
+    # Two networks trained in two threads write their parameters, gradients,
+    # workspaces and optimizer state at every batch; a 64-byte line shared by
+    # two of them would bounce between the cores (false sharing).
+    from fastnet._arrays import CACHE_LINE
+
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(8, 2)), rng.normal(size=(8, 1))
+    nets = [fastnet.Network.mlp([2, 3, 1], dtype=dtype, seed=i) for i in range(12) for dtype in ("float32", "float64")]
+    for i, net in enumerate(nets):
+        net.fit(X, Y, optimizer=fastnet.Adam() if i % 2 else fastnet.SGD(lr=0.1, momentum=0.5), batch_size=1 + i % 3)
+    owner = {}
+    for k, net in enumerate(nets):
+        buffers = [net._params, net._grads, net._optimizer.state, *net._workspaces.values()]
+        for buf in buffers:
+            assert buf.ctypes.data % CACHE_LINE == 0
+            for line in range(buf.ctypes.data // CACHE_LINE, (buf.ctypes.data + buf.nbytes - 1) // CACHE_LINE + 1):
+                assert owner.setdefault(line, k) == k, f"networks {owner[line]} and {k} share a cache line"
+
+
 def test_two_threads_train_two_networks_at_once(no_forced_switches):
     X, Y = _big_problem()
     slow = fastnet.Network.mlp([64, 128, 128, 10], loss="cross_entropy", seed=0)
