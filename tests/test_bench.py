@@ -45,8 +45,10 @@ def test_workloads_are_the_issues():
 @pytest.mark.parametrize("name", list(WORKLOADS))
 def test_flop_count(name):
     w = WORKLOADS[name]
-    # 2 n_in n_out forward and twice that backward, per layer and sample
-    expected = sum(2 * a * b + 4 * a * b for a, b in zip(w.sizes[:-1], w.sizes[1:]))
+    # 2 n_in n_out forward and twice that backward, per layer and sample, but
+    # no input gradient (2 n_in n_out) for the first layer
+    expected = (sum(2 * a * b + 4 * a * b for a, b in zip(w.sizes[:-1], w.sizes[1:]))
+                - 2 * w.sizes[0] * w.sizes[1])
     assert w.flops_per_sample == flops_per_sample(w.sizes) == expected
     assert w.flops_per_epoch() == w.n_samples * expected
     assert w.flops_per_epoch(10) == 10 * expected
@@ -58,9 +60,9 @@ def workload_network_params(w):
 
 
 def test_flop_count_by_hand():
-    assert flops_per_sample([2, 8, 1]) == 6 * (16 + 8)
-    assert flops_per_sample([64, 128, 10]) == 6 * (64 * 128 + 128 * 10)
-    assert WORKLOADS["large"].flops_per_sample == 6 * (784 * 1024 + 1024 * 1024 + 1024 * 10)
+    assert flops_per_sample([2, 8, 1]) == 4 * 16 + 6 * 8
+    assert flops_per_sample([64, 128, 10]) == 4 * 64 * 128 + 6 * 128 * 10
+    assert WORKLOADS["large"].flops_per_sample == 4 * 784 * 1024 + 6 * (1024 * 1024 + 1024 * 10)
 
 
 @pytest.mark.parametrize("name", ["tiny", "small", "digits"])

@@ -637,7 +637,8 @@ def format_report(report):
         lines.append("* timed on a subsample and scaled per sample to the full epoch: "
                      + "; ".join(f"{w} {'/'.join(dict.fromkeys(p))} {m} of {n} rows"
                                  for (w, m, n), p in subsampled.items()))
-    lines.append("GFLOP/s counts 6 * sum(n_in * n_out) per sample (2 forward, 4 backward per weight); "
+    lines.append("GFLOP/s counts 6 * sum(n_in * n_out) - 2 * n_0 * n_1 per sample (2 forward, 4 backward per "
+                 "weight; no one computes the first layer's input gradient); "
                  "'fastnet is' = peer time / fastnet time; fastnet's GFLOP/s is also shown as a fraction "
                  "of the numpy gemm rate of its dtype.")
     if report["memory"]:
