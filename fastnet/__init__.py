@@ -19,7 +19,7 @@ from .network import Dense, Network
 from .optimizers import OPTIMIZERS, SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from . import _blas
 
-_blas.select()  # which OpenBLAS gemm calls: $FASTNET_BLAS, by default numpy's when found
+_blas.select()  # which OpenBLAS the kernels call: $FASTNET_BLAS, by default numpy's when found
 
 __all__ = [
     "__version__", "ACTIVATIONS", "Activation", "LOSSES", "Loss", "OPTIMIZERS", "Optimizer",

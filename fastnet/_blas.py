@@ -3,12 +3,14 @@
 The kernels reach BLAS through ``scipy.linalg.cython_blas`` (no BLAS at link
 time; any scipy works). numpy's wheels (2.0 and later) bundle a second copy of
 OpenBLAS, built with 64-bit integers and its symbols prefixed
-(``scipy_sgemm_64_``); when it is a newer OpenBLAS than scipy's, as now, it
-runs the small and medium matrix products of training 5-30% faster
-(docs/BENCHMARKS.md has the measurements). So at import fastnet looks for it
-and, when it finds ``scipy_sgemm_64_``, ``scipy_dgemm_64_``, ``scipy_saxpy_64_``
-and ``scipy_daxpy_64_``, points the two routines its kernels call, gemm and
-axpy, there (both from one library, so that one thread setting governs them).
+(``scipy_sgemm_64_``); here it is the newer of the two (0.3.31 against
+scipy's 0.3.30) and runs the small and medium matrix products of training
+5-30% faster (docs/BENCHMARKS.md has the measurements). No version is
+compared at run time: numpy's copy is preferred whenever it is there. At
+import fastnet looks for it and, when it finds ``scipy_sgemm_64_``,
+``scipy_dgemm_64_``, ``scipy_saxpy_64_`` and ``scipy_daxpy_64_``, points the
+two routines its kernels call, gemm and axpy, there (both from one library,
+so that one thread setting governs them).
 
 ``FASTNET_BLAS`` chooses: ``auto`` (the default; numpy's when found, else
 scipy's), ``scipy`` (always scipy's) or ``numpy`` (numpy's, and an error at

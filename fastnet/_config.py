@@ -2,7 +2,7 @@
 
 :func:`show_config` prints (or returns) fastnet's version, how its compiled
 kernels were built (Cython version, compiler flags, bounds checking), the
-BLAS its gemm calls (numpy's or scipy's OpenBLAS, fastnet/_blas.py) and the
+BLAS its kernels call (numpy's or scipy's OpenBLAS, fastnet/_blas.py) and the
 threads in use.
 
 :func:`get_include` is the directory to hand Cython so that a downstream
@@ -68,7 +68,7 @@ def _build_section() -> dict[str, Any]:
 
 
 def _gemm_section() -> dict[str, Any]:
-    """Which library fastnet's gemm calls, and how that was chosen."""
+    """Which library the kernels' gemm and axpy call, and how that was chosen."""
     library = importlib.import_module("fastnet._blas").kernel_blas()
     return {"provider": library.provider, "path": library.path,
             "FASTNET_BLAS": os.environ.get("FASTNET_BLAS", "auto")}
@@ -95,7 +95,7 @@ def _loaded_blas_section() -> list[dict[str, Any]] | None:
     except ImportError:
         return None
     # numpy and scipy each vendor an OpenBLAS (both file names may say
-    # "scipy_openblas"); fastnet/_blas.py knows which one gemm calls.
+    # "scipy_openblas"); fastnet/_blas.py knows which one the kernels call.
     gemm_path = importlib.import_module("fastnet._blas").kernel_blas().path
     ours = os.path.realpath(gemm_path) if gemm_path else None
     libraries = []
@@ -197,8 +197,8 @@ def _format(config: dict[str, Any]) -> str:
         lines.append(f"  {name + ':':16} {version or 'not installed'}")
     lines.append("")
     gemm = config["blas"]["gemm"]
-    lines.append(f"BLAS: fastnet's gemm calls {gemm['provider']}'s OpenBLAS (FASTNET_BLAS={gemm['FASTNET_BLAS']}; "
-                 "other routines: scipy.linalg.cython_blas)")
+    lines.append(f"BLAS: the kernels' gemm and axpy call {gemm['provider']}'s OpenBLAS "
+                 f"(FASTNET_BLAS={gemm['FASTNET_BLAS']}; the other wrappers: scipy.linalg.cython_blas)")
     lines.append(f"  {gemm['path'] or '(library file not found)'}")
     scipy_build = config["blas"]["scipy_build"]
     if "error" in scipy_build:

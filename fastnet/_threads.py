@@ -1,6 +1,6 @@
-"""How many threads the BLAS behind fastnet's gemm calls may use, per calling thread.
+"""How many threads the BLAS behind fastnet's kernels may use, per calling thread.
 
-fastnet's gemm calls one OpenBLAS (numpy's or scipy's bundled copy, see
+fastnet's kernels call one OpenBLAS (numpy's or scipy's bundled copy, see
 fastnet/_blas.py), which by default starts a thread per core. fastnet is
 single-threaded unless asked (``n_threads``), so that it never oversubscribes
 the cores when users parallelise around it (threads, joblib, GridSearchCV).
@@ -44,7 +44,7 @@ def _find_setter(path):
 
 
 def _get_setter():
-    """The thread setter of the library gemm calls (fastnet/_blas.py), or None."""
+    """The thread setter of the library the kernels call (fastnet/_blas.py), or None."""
     global _setter, _searched
     path = _blas.kernel_blas().path
     if _searched != path:

@@ -337,7 +337,7 @@ def gemm_thread_speedup(workload, dtype="float32", n_threads=2, repeats=5):
 def blas_thread_speedup(workload, dtype="float32", n_threads=2, repeats=3, seed=0):
     """One network's epoch with ``n_threads`` BLAS threads against one, and PyTorch with as many.
 
-    fastnet's only use of several cores is its gemm calls' BLAS threads
+    fastnet's only use of several cores is the BLAS threads of its kernels' gemm and axpy calls
     (``Network.n_threads``, default 1). The one-thread and the ``n_threads``
     epochs alternate, best of ``repeats`` each; PyTorch (when installed) runs
     with ``torch.set_num_threads(n_threads)``. Wall time: the point is to use
