@@ -7,6 +7,7 @@ per-dtype tolerances.
 
 import subprocess
 import sys
+import tempfile
 
 import numpy as np
 import pytest
@@ -171,8 +172,9 @@ def test_use_blas64_takes_all_addresses_or_none():
 
 
 def _child(code, **env):
+    # From a neutral directory: in a source checkout "fastnet" would be the unbuilt tree.
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          env=dict(child_process_env(), **env))
+                          cwd=tempfile.gettempdir(), env=dict(child_process_env(), **env))
 
 
 def test_fastnet_blas_environment_variable_chooses_the_library():

@@ -22,10 +22,9 @@ from . import peers as _peers
 from .workloads import (TARGET_BLAS_THREADS, TARGET_FIT_EXTRA_BYTES, TARGET_GEMM_FRACTION, TARGET_THREAD_SPEEDUP,
                         TARGETS, TARGETS_FLOAT64, WORKLOADS, get_workloads)
 
-__all__ = ["single_thread", "gemm_rate", "time_peer", "make_peer", "speedup", "thread_speedup", "process_speedup", "blas_thread_speedup", "blas_thread_limit",
-           "gemm_thread_speedup",
-           "fit_memory", "run", "format_report",
-           "check_targets", "cpu_model"]
+__all__ = ["single_thread", "gemm_rate", "time_peer", "make_peer", "speedup", "thread_speedup",
+           "process_speedup", "blas_thread_speedup", "blas_thread_limit", "gemm_thread_speedup",
+           "fit_memory", "run", "format_report", "check_targets", "cpu_model"]
 
 clock = time.perf_counter
 
