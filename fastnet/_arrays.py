@@ -15,6 +15,8 @@ argument, what was expected and what was given.
 
 import numpy as np
 
+from ._core import optimizers as _optimizer_kernels
+
 __all__ = ["DTYPES", "as_dtype", "as_features", "as_targets", "optimizer_arrays"]
 
 DTYPES = {"float32": np.dtype(np.float32), "float64": np.dtype(np.float64)}
@@ -23,12 +25,6 @@ DTYPES = {"float32": np.dtype(np.float32), "float64": np.dtype(np.float64)}
 # (name, length of hyper_vector()). The number of state rows depends on the
 # hyperparameters; the kernels' own rule (n_state_rows) gives it.
 _KERNEL_SHAPES = {0: ("sgd", 5), 1: ("adam", 6), 2: ("adamw", 6), 3: ("rmsprop", 6), 4: ("adagrad", 5)}
-
-
-def _optimizer_kernels():
-    from ._core import optimizers  # compiled; imported late so that this module loads without it
-
-    return optimizers
 
 
 def as_dtype(dtype):
@@ -245,7 +241,7 @@ def optimizer_arrays(optimizer, n_params, dtype):
         raise ValueError(f"optimizer.t (the number of steps taken) must be an integer >= 0, got {t!r}")
     state = optimizer.state
     # The rows the kernel will read, by the kernel's own rule for these hyperparameters.
-    n_state = _optimizer_kernels().n_state_rows(int(kernel_id), hyper)
+    n_state = _optimizer_kernels.n_state_rows(int(kernel_id), hyper)
     if isinstance(state, np.ndarray) and state.ndim == 2 and state.shape[0] != n_state:
         raise ValueError(f"optimizer.state has {state.shape[0]} rows but the {rule} rule with these "
                          f"hyperparameters uses {n_state}: momentum, amsgrad or centered changed after "

@@ -67,7 +67,7 @@ def _build_section() -> dict[str, Any]:
     }
 
 
-def _gemm_section() -> dict[str, Any]:
+def _kernel_blas_section() -> dict[str, Any]:
     """Which library the kernels' gemm and axpy call, and how that was chosen."""
     library = importlib.import_module("fastnet._blas").kernel_blas()
     return {"provider": library.provider, "path": library.path,
@@ -170,7 +170,7 @@ def _collect() -> dict[str, Any]:
                    "executable": sys.executable, "platform": platform.platform(),
                    "machine": platform.machine()},
         "dependencies": {name: _version_of(name) for name in ("numpy", "scipy", "threadpoolctl")},
-        "blas": {"gemm": _gemm_section(), "scipy_build": _scipy_blas_section(), "loaded": loaded},
+        "blas": {"kernels": _kernel_blas_section(), "scipy_build": _scipy_blas_section(), "loaded": loaded},
         "threads": _threads_section(loaded),
     }
 
@@ -196,10 +196,10 @@ def _format(config: dict[str, Any]) -> str:
     for name, version in deps.items():
         lines.append(f"  {name + ':':16} {version or 'not installed'}")
     lines.append("")
-    gemm = config["blas"]["gemm"]
-    lines.append(f"BLAS: the kernels' gemm and axpy call {gemm['provider']}'s OpenBLAS "
-                 f"(FASTNET_BLAS={gemm['FASTNET_BLAS']}; the other wrappers: scipy.linalg.cython_blas)")
-    lines.append(f"  {gemm['path'] or '(library file not found)'}")
+    kernels = config["blas"]["kernels"]
+    lines.append(f"BLAS: the kernels' gemm and axpy call {kernels['provider']}'s OpenBLAS "
+                 f"(FASTNET_BLAS={kernels['FASTNET_BLAS']}; the other wrappers: scipy.linalg.cython_blas)")
+    lines.append(f"  {kernels['path'] or '(library file not found)'}")
     scipy_build = config["blas"]["scipy_build"]
     if "error" in scipy_build:
         lines.append(f"  {scipy_build['error']}")
