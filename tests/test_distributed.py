@@ -72,6 +72,9 @@ def make_data(client, n_chunks=4, rows=500, seed=0, loose=True):
     another worker: the placement, hence the shards, is the same in every run
     of a test. ``loose=False`` pins the chunks to their worker for good.
     """
+    # Both workers, even if one was slow to answer the scheduler a moment ago (seen once
+    # in CI, on a busy machine: the worker list was momentarily empty).
+    client.wait_for_workers(2, timeout=60)
     workers = sorted(client.scheduler_info()["workers"])
     xs, ys = [], []
     for i in range(n_chunks):
