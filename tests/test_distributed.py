@@ -99,6 +99,7 @@ def _kill(client, address):
 
 def _killer(client, epoch):
     """A callback that kills the worker holding chunk 0 (the first worker) after ``epoch``."""
+    client.wait_for_workers(2, timeout=60)   # as in make_data
     victim = sorted(client.scheduler_info()["workers"])[0]
 
     def callback(e, logs):
