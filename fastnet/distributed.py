@@ -136,8 +136,14 @@ def _stuck_tasks(keys, dask_scheduler=None):
     A task restricted to workers that have left (its data was placed there
     with ``workers=`` and no ``allow_other_workers``) waits forever; the
     client turns that into an error instead of hanging.
+
+    A loosely restricted one (``allow_other_workers=True``) should run on any
+    worker, but Dask (2026.8) leaves it waiting when every worker it named is
+    gone and the cluster had no worker at all for a moment: a worker that joins
+    later is offered only the tasks it is named in. Such tasks are sent back to
+    the scheduler's own decision here, which falls back to any worker for them.
     """
-    stuck, seen = [], set()
+    stuck, loose, seen = [], [], set()
     stack = [dask_scheduler.tasks.get(key) for key in keys]
     while stack:
         ts = stack.pop()
@@ -145,8 +151,15 @@ def _stuck_tasks(keys, dask_scheduler=None):
             continue
         seen.add(ts.key)
         if ts.state == "no-worker":
-            stuck.append((str(ts.key), sorted(ts.worker_restrictions or ()), sorted(ts.host_restrictions or ())))
+            if ts.loose_restrictions:
+                loose.append(ts.key)
+            else:
+                stuck.append((str(ts.key), sorted(ts.worker_restrictions or ()),
+                              sorted(ts.host_restrictions or ())))
         stack.extend(ts.dependencies)
+    if loose and dask_scheduler.running:
+        dask_scheduler.transitions({key: "processing" for key in loose},
+                                   stimulus_id=f"fastnet-reschedule-{time.time()}")
     return stuck
 
 
@@ -239,6 +252,10 @@ def _blueprint(net, optimizer):
     return pickle.dumps((fresh, template), protocol=pickle.HIGHEST_PROTOCOL)
 
 
+def _same(blob):
+    return blob
+
+
 def _flatten_keys(keys):
     return [row[0] if isinstance(row, list) else row for row in keys]
 
@@ -255,7 +272,7 @@ class _Run:
         self.on_worker_lost = on_worker_lost
         self.worker_timeout = worker_timeout
         self.token = f"fastnet-{uuid.uuid4().hex}"
-        self.known_workers = set(client.scheduler_info()["workers"])
+        self.known_workers = self.workers_now()
         self.lost = set()
         self.warned = set()
         self.shards = []        # futures of (X, Y) per shard
@@ -265,7 +282,11 @@ class _Run:
 
     # -- the cluster ---------------------------------------------------------------
     def workers_now(self):
-        return set(self.client.scheduler_info()["workers"])
+        # Asked of the scheduler each time. Not client.scheduler_info()["workers"]: the client's
+        # periodic refresh, which carries no worker list, can replace it between the fetch
+        # and the read (distributed 2026.8: about 1 call in 16,000 saw no workers), and a
+        # worker missing once was reported as lost.
+        return set(self.client.nthreads())
 
     def check_workers(self, epoch, history, params):
         """Note workers that left; raise in "raise" mode. Returns the current worker set."""
@@ -283,8 +304,8 @@ class _Run:
                     sorted(new_losses), epoch, history, params)
             for address in new_losses - self.warned:
                 warnings.warn(f"Dask worker {address} left the cluster during epoch {epoch}; its shards are "
-                              "recomputed on the remaining workers and the round is rerun from the last "
-                              "complete average", RuntimeWarning, stacklevel=4)
+                              "recomputed on the workers still there (or on those that replace it) and the "
+                              "round is rerun from the last complete average", RuntimeWarning, stacklevel=4)
                 self.warned.add(address)
             self.refresh_holders()
         return current
@@ -557,7 +578,10 @@ def fit_data_parallel(net, X, Y, optimizer=None, epochs=1, batch_size=None, *, s
     run = _Run(client, on_worker_lost, worker_timeout)
     try:
         run.place(X, Y, spec)
-        blob = client.scatter(_blueprint(net, optimizer), broadcast=True, hash=False)
+        # A computed task, not scattered data: the scheduler keeps its input and recomputes it if
+        # every worker holding it dies (Dask's memory manager drops spare replicas of scattered
+        # data, so broadcasting it would not have kept a copy on each worker).
+        blob = client.submit(_same, _blueprint(net, optimizer), key=f"{run.token}-blueprint", pure=False)
         n_shards = len(run.shards)
         sizes = [n if batch_size is None else min(batch_size, n) for n in run.rows]
         batches = [-(-n // b) for n, b in zip(run.rows, sizes)]
