@@ -145,6 +145,44 @@ def test_reference_peer_estimates_a_large_batch():
     assert seconds > 0 and math.isfinite(p.last_loss)
 
 
+class _ScriptedPeer(bench_peers.Peer):
+    """A peer whose runs take the seconds it is given, and say when they ran."""
+
+    def __init__(self, name, seconds, log, samples_per_run=10, warmup=True):
+        super().__init__(WORKLOADS["tiny"], np.zeros((samples_per_run, 2)), None)
+        self.name, self.seconds, self.log, self.needs_warmup = name, iter(seconds), log, warmup
+
+    def run(self):
+        raise AssertionError("time_peers times through run_seconds")
+
+    def run_seconds(self, clock):
+        self.log.append(self.name)
+        self.last_loss = float(len(self.log))
+        return next(self.seconds)
+
+
+def test_time_peers_interleaves_the_peers_and_keeps_the_best_of_each():
+    from fastnet.bench.report import time_peers
+    log = []
+    n = WORKLOADS["tiny"].n_samples
+    peers = {"a": _ScriptedPeer("a", [0.01] + [0.05, 0.04, 0.03, 0.06, 0.02, 0.05, 0.05, 0.05], log),
+             "b": _ScriptedPeer("b", [0.5, 0.3, 0.2, 0.25], log),
+             "slow": _ScriptedPeer("slow", [3.0, 1.0, 1.0], log, samples_per_run=n // 4, warmup=False)}
+    timing = time_peers(peers, min_repeats=3, budget=0.36, slow=2.0)
+    # Warm-ups (a's is short, dropped; b's is long, kept), then 3 rounds in rotating order:
+    # a runs while another run of its average length fits in its share of the budget
+    # (0.12 s), b once a round, slow once in all.
+    assert log == ["a", "b",
+                   "a", "a", "b", "slow",
+                   "b", "a", "a",
+                   "a", "a", "a", "b"]
+    assert timing["a"]["runs"] == 7 and math.isclose(timing["a"]["best"], 0.02 * n / 10)
+    assert math.isclose(timing["a"]["median"], 0.05 * n / 10)
+    assert timing["b"]["runs"] == 4 and math.isclose(timing["b"]["best"], 0.2 * n / 10)
+    assert timing["slow"]["runs"] == 1 and math.isclose(timing["slow"]["best"], 3.0 * 4)
+    assert timing["a"]["loss"] == 12.0   # the loss of its last run
+
+
 # ---------------------------------------------------------------------------
 # python -m fastnet bench
 # ---------------------------------------------------------------------------

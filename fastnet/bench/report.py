@@ -2,8 +2,10 @@
 
 Each peer's epoch is run once to warm up (buffers, caches, lazy imports), then
 repeated; the best time is what the ratios use (the median is kept in the JSON
-too). Every ratio is measured in this one process, one peer after the other on
-the same data, under the same single-thread limits.
+too). Every ratio is measured in this one process, on the same data, under
+the same single-thread limits, and the peers of a workload take turns (see
+time_peers): on a shared machine the speed drifts over seconds, and peers
+timed one after the other would each be timed on a different machine.
 """
 
 import contextlib
@@ -22,7 +24,7 @@ from . import peers as _peers
 from .workloads import (TARGET_BLAS_THREADS, TARGET_FIT_EXTRA_BYTES, TARGET_GEMM_FRACTION, TARGET_THREAD_SPEEDUP,
                         TARGETS, TARGETS_FLOAT64, WORKLOADS, get_workloads)
 
-__all__ = ["single_thread", "gemm_rate", "time_peer", "make_peer", "speedup", "thread_speedup",
+__all__ = ["single_thread", "gemm_rate", "time_peer", "time_peers", "make_peer", "speedup", "thread_speedup",
            "process_speedup", "blas_thread_speedup", "blas_thread_limit", "gemm_thread_speedup",
            "fit_memory", "run", "format_report", "check_targets", "cpu_model"]
 
@@ -155,6 +157,43 @@ def time_peer(peer, min_repeats=2, budget=1.0, max_repeats=200, clock=time.perf_
             "loss": float(peer.last_loss)}
 
 
+def time_peers(peers, min_repeats=2, budget=1.0, max_repeats=200, clock=time.perf_counter, slow=2.0):
+    """Seconds per full epoch of each peer in ``peers`` ({name: Peer}), their runs interleaved.
+
+    As time_peer, but in ``max(min_repeats, 1)`` rounds: in each round every
+    peer, in an order that rotates from round to round, runs for its share of
+    ``budget`` (at least once), so that every peer is timed early, midway and
+    late, and the best of each comes from the same stretch of the machine's
+    drifting speed. A peer whose run takes more than ``slow`` seconds runs once.
+    Returns {name: {"best", "median", "runs", "loss"}}.
+    """
+    names = list(peers)
+    rounds = max(min_repeats, 1)
+    share = budget / rounds
+    per_round_cap = max(1, max_repeats // rounds)
+    times = {name: [] for name in names}
+    for name in names:
+        peer = peers[name]
+        if peer.needs_warmup:
+            first = peer.run_seconds(clock)
+            if first > budget / 4:   # a long run: its warm-up effects are negligible, keep it
+                times[name].append(first * peer.epoch_scale)
+    for r in range(rounds):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            peer, runs = peers[name], times[name]
+            if runs and runs[0] / peer.epoch_scale > slow:
+                continue
+            spent = 0.0
+            for k in range(1, per_round_cap + 1):
+                t = peer.run_seconds(clock)
+                spent += t
+                runs.append(t * peer.epoch_scale)
+                if spent + spent / k > share or t > slow:   # another run would overrun its share
+                    break
+    return {name: {"best": min(runs), "median": statistics.median(runs), "runs": len(runs),
+                   "loss": float(peers[name].last_loss)} for name, runs in times.items()}
+
+
 def make_peer(workload, name, dtype="float32", seed=0, subsample=True, data=None):
     """The peer ``name`` on the workload's data from ``seed``, starting from the fastnet network's
     initial parameters. NumPy, PyTorch and scikit-learn get ``workload.peer_samples`` rows when
@@ -170,9 +209,10 @@ def make_peer(workload, name, dtype="float32", seed=0, subsample=True, data=None
 def speedup(workload, name, dtype="float32", budget=1.0, min_repeats=2, seed=0, clock=time.perf_counter):
     """Peer time / fastnet time for one epoch of ``workload``, measured now, one after the other."""
     data = workload.make_data(dtype=dtype, seed=seed)
-    fast = time_peer(make_peer(workload, "fastnet", dtype, seed, data=data), min_repeats, budget, clock=clock)
-    other = time_peer(make_peer(workload, name, dtype, seed, data=data), min_repeats, budget, clock=clock)
-    return other["best"] / fast["best"]
+    timing = time_peers({"fastnet": make_peer(workload, "fastnet", dtype, seed, data=data),
+                         name: make_peer(workload, name, dtype, seed, data=data)},
+                        min_repeats, budget, clock=clock)
+    return timing[name]["best"] / timing["fastnet"]["best"]
 
 
 def thread_speedup(workload, dtype="float32", repeats=5, min_seconds=0.3, seed=0):
@@ -452,26 +492,26 @@ def run(workloads=None, dtypes=("float32",), peers=None, quick=False, threads=Fa
         for workload, dtype in jobs:
             extra_only = dtype not in dtypes   # the float64 digits vs sklearn check
             data = workload.make_data(dtype=dtype, seed=seed)
-            fastnet_best = None
-            for name in peers:
-                if extra_only and name not in ("fastnet", "sklearn"):
-                    continue
+            names = [name for name in peers if not extra_only or name in ("fastnet", "sklearn")]
+            running = [name for name in names if status[name] is None]
+            log(f"{workload.name} {dtype}: {', '.join(running)} ...")
+            made = {name: make_peer(workload, name, dtype, seed, data=data) for name in running}
+            timings = time_peers(made, min_repeats=min_repeats, budget=budget, clock=clock_fn)
+            fastnet_best = timings["fastnet"]["best"]
+            for name in names:
                 row = {"workload": workload.name, "sizes": list(workload.sizes), "batch_size": workload.batch_size,
                        "dtype": dtype, "peer": name, "n_samples": workload.n_samples}
                 if status[name] is not None:
                     row["skipped"] = status[name]
                     report["results"].append(row)
                     continue
-                log(f"{workload.name} {dtype} {name} ...")
-                peer = make_peer(workload, name, dtype, seed, data=data)
-                timing = time_peer(peer, min_repeats=min_repeats, budget=budget, clock=clock_fn)
+                timing = timings[name]
                 seconds = timing["best"]
-                row.update(samples_timed=peer.samples_per_run, seconds_per_epoch=seconds,
+                row.update(samples_timed=made[name].samples_per_run, seconds_per_epoch=seconds,
                            median_seconds_per_epoch=timing["median"], runs=timing["runs"], loss=timing["loss"],
                            samples_per_second=workload.n_samples / seconds,
                            gflops=workload.flops_per_epoch() / seconds / 1e9)
                 if name == "fastnet":
-                    fastnet_best = seconds
                     gemm = report["gemm_float64" if dtype == "float64" else "gemm"]
                     row["gemm_fraction"] = row["gflops"] / gemm["numpy_gflops"]
                 else:
