@@ -131,7 +131,7 @@ def _forget_run(token):
 
 
 def _stuck_tasks(keys, dask_scheduler=None):
-    """On the scheduler: tasks that ``keys`` depend on which wait for a worker they may run on.
+    """On the scheduler: tasks that ``keys`` depend on which wait for a worker that is gone.
 
     A task restricted to workers that have left (its data was placed there
     with ``workers=`` and no ``allow_other_workers``) waits forever; the
@@ -141,7 +141,8 @@ def _stuck_tasks(keys, dask_scheduler=None):
     worker, but Dask (2026.8) leaves it waiting when every worker it named is
     gone and the cluster had no worker at all for a moment: a worker that joins
     later is offered only the tasks it is named in. Such tasks are sent back to
-    the scheduler's own decision here, which falls back to any worker for them.
+    the scheduler's own decision here, which falls back to any worker for them
+    (an error doing so reaches the client, which then relies on worker_timeout).
     """
     stuck, loose, seen = [], [], set()
     stack = [dask_scheduler.tasks.get(key) for key in keys]

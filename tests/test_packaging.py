@@ -41,8 +41,8 @@ PACKAGE_DIR = Path(fastnet.__file__).resolve().parent
 COMPILED = ["activations", "blas", "buildinfo", "dense", "losses", "network", "optimizers"]
 C_API = ["activations", "blas", "dense", "losses", "optimizers", "random"]
 #: Python modules of the public API that carry a stub (their signatures for type checkers).
-STUBBED = ["activations", "datasets", "errors", "gradcheck", "history", "io", "losses", "network",
-           "optimizers", "schedules", "reference/activations", "reference/losses",
+STUBBED = ["activations", "datasets", "distributed", "errors", "estimators", "gradcheck", "history", "io",
+           "losses", "network", "optimizers", "plotting", "schedules", "reference/activations", "reference/losses",
            "reference/network", "reference/optimizers", "reference/random"]
 
 
