@@ -12,8 +12,10 @@
     batch twice as large, exactly (momentum buffers are averaged too);
   - Adam, mini-batches, one average per epoch: after 40 epochs the loss on
     the whole data is within LOSS_TOLERANCE (10%) of single-process training;
-  - a worker killed mid-training: the run continues on the other worker and
-    ends with exactly the parameters of an undisturbed run; with
+  - a worker killed mid-training, or both at once: the run continues on the
+    workers left or on the nannies' new ones, and ends with exactly the
+    parameters of an undisturbed run; a worker list that momentarily lacks
+    the workers is not taken for a loss; with
     ``on_worker_lost="raise"``, or when the lost data cannot be recomputed, a
     WorkerLostError names the worker and the network is left untouched.
 """
@@ -257,10 +259,11 @@ def test_a_dead_worker_is_replaced_and_the_result_is_unchanged(whole_cluster):
 
 @posix_only
 def test_every_worker_dying_at_once_is_survived(whole_cluster):
-    """Both workers killed in the same epoch (as a stalled machine once dropped them in CI).
+    """Both workers killed in the same epoch: nothing fastnet placed survives on a worker.
 
-    Nothing fastnet placed survives on a worker: the shards and the network's blueprint are
-    recomputed on the nannies' new workers (a scattered blueprint would be lost for good).
+    The shards and the network's blueprint are recomputed on the nannies' new workers (a
+    scattered blueprint would be lost for good), and the data chunks, pinned loosely to the
+    dead workers, run on the new ones.
     """
     client = whole_cluster
     X, Y = make_data(client, seed=6)

@@ -207,7 +207,7 @@ def make_peer(workload, name, dtype="float32", seed=0, subsample=True, data=None
 
 
 def speedup(workload, name, dtype="float32", budget=1.0, min_repeats=2, seed=0, clock=time.perf_counter):
-    """Peer time / fastnet time for one epoch of ``workload``, measured now, one after the other."""
+    """Peer time / fastnet time for one epoch of ``workload``, measured now, the two taking turns."""
     data = workload.make_data(dtype=dtype, seed=seed)
     timing = time_peers({"fastnet": make_peer(workload, "fastnet", dtype, seed, data=data),
                          name: make_peer(workload, name, dtype, seed, data=data)},
