@@ -20,6 +20,7 @@ compiler works.
 import importlib
 import importlib.metadata
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -33,7 +34,7 @@ from fastnet.activations import ACTIVATIONS, Activation
 from fastnet.losses import LOSSES, Loss
 from fastnet.optimizers import OPTIMIZERS
 
-from helpers import ATOL, RTOL
+from helpers import ATOL, RTOL, child_process_env
 
 PACKAGE_DIR = Path(fastnet.__file__).resolve().parent
 
@@ -397,4 +398,17 @@ def test_downstream_training_step_matches_reference(downstream, optimizer, dtype
         _close(value, expected_loss, dtype)
         _close(grads, expected_grads, dtype)
         _close(params, ref.params, dtype)
+
+
+def test_a_source_tree_without_compiled_kernels_says_so(tmp_path):
+    """`python -m fastnet` in a clone that was installed with `pip install .` imports the clone
+    (the working directory comes first on sys.path): a clear error, not "cannot import name"."""
+    shutil.copytree(PACKAGE_DIR, tmp_path / "fastnet",
+                    ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__", "*.c", "*.html"))
+    result = subprocess.run([sys.executable, "-c", "import fastnet"], cwd=tmp_path, env=child_process_env(),
+                            capture_output=True, text=True)
+    assert result.returncode == 1
+    assert f"fastnet is being imported from {tmp_path / 'fastnet'}, a source tree whose kernels are not compiled" \
+        in result.stderr
+    assert "pip install -e ." in result.stderr
 
