@@ -21,8 +21,9 @@ def child_process_env():
     """Environment for a child Python that must import the same fastnet as this process.
 
     The installed package or, in a development tree built in place, the source
-    tree: the child runs from a neutral directory, with the directory holding
-    this process's fastnet first on its path.
+    tree: the child runs from an empty directory (pytest's tmp_path, never a
+    shared one such as /tmp, whose stray modules would shadow the stdlib's),
+    with the directory holding this process's fastnet first on its path.
     """
     import os
 

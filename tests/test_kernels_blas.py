@@ -7,7 +7,6 @@ per-dtype tolerances.
 
 import subprocess
 import sys
-import tempfile
 
 import numpy as np
 import pytest
@@ -171,25 +170,26 @@ def test_use_blas64_takes_all_addresses_or_none():
     assert blas._blas64_in_use() == (_blas.kernel_blas().provider == "numpy")
 
 
-def _child(code, **env):
-    # From a neutral directory: in a source checkout "fastnet" would be the unbuilt tree.
+def _child(code, cwd, **env):
+    # From an empty directory: in a source checkout "fastnet" would be the unbuilt tree,
+    # and any stray module in a shared one (/tmp/nt.py once) would shadow the stdlib's.
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          cwd=tempfile.gettempdir(), env=dict(child_process_env(), **env))
+                          cwd=cwd, env=dict(child_process_env(), **env))
 
 
-def test_fastnet_blas_environment_variable_chooses_the_library():
+def test_fastnet_blas_environment_variable_chooses_the_library(tmp_path):
     code = ("import fastnet; from fastnet import _blas; from fastnet._core import blas; "
             "print(_blas.kernel_blas().provider, blas._blas64_in_use())")
-    scipy_run = _child(code, FASTNET_BLAS="scipy")
+    scipy_run = _child(code, tmp_path, FASTNET_BLAS="scipy")
     assert scipy_run.returncode == 0, scipy_run.stderr
     assert scipy_run.stdout.split() == ["scipy", "False"]
-    auto = _child(code, FASTNET_BLAS="auto")
+    auto = _child(code, tmp_path, FASTNET_BLAS="auto")
     assert auto.returncode == 0, auto.stderr
     assert auto.stdout.split() in (["numpy", "True"], ["scipy", "False"])
 
 
-def test_fastnet_blas_environment_variable_is_checked():
-    bad = _child("import fastnet", FASTNET_BLAS="mkl")
+def test_fastnet_blas_environment_variable_is_checked(tmp_path):
+    bad = _child("import fastnet", tmp_path, FASTNET_BLAS="mkl")
     assert bad.returncode != 0
     assert "FASTNET_BLAS must be one of auto, scipy, numpy, got 'mkl'" in bad.stderr
 

@@ -17,7 +17,6 @@ parameters of one fit of m*k epochs, whatever order the threads ran in.
 """
 
 import subprocess
-import tempfile
 import sys
 import threading
 import time
@@ -290,9 +289,9 @@ print("finite:", bool(np.isfinite(net.params).all()), "errors:", errors)
 """
 
 
-def test_resetting_the_optimizer_while_another_thread_fits_does_not_crash():
-    done = subprocess.run([sys.executable, "-c", _RESET_WHILE_FITTING], cwd=tempfile.gettempdir(), env=child_process_env(), capture_output=True, text=True,
-                          timeout=300)
+def test_resetting_the_optimizer_while_another_thread_fits_does_not_crash(tmp_path):
+    done = subprocess.run([sys.executable, "-c", _RESET_WHILE_FITTING], cwd=tmp_path, env=child_process_env(),
+                          capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, f"exit code {done.returncode}: {done.stderr[-2000:]}"
     assert "finite: True" in done.stdout and "errors: []" in done.stdout, done.stdout
 

@@ -12,7 +12,6 @@ must then lose the marker, when that check is added.
 """
 
 import subprocess
-import tempfile
 import sys
 
 import numpy as np
@@ -940,9 +939,10 @@ else:
 """
 
 
-def test_resetting_the_optimizer_in_a_callback_does_not_crash():
+def test_resetting_the_optimizer_in_a_callback_does_not_crash(tmp_path):
     # In a child process: today this kills the interpreter.
-    done = subprocess.run([sys.executable, "-c", _RESET_IN_CALLBACK], cwd=tempfile.gettempdir(), env=child_process_env(), capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", _RESET_IN_CALLBACK], cwd=tmp_path, env=child_process_env(),
+                          capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, f"exit code {done.returncode}: {done.stderr[-2000:]}"
     assert "clear error: optimizer.state" in done.stdout or "trained: True" in done.stdout, done.stdout
 
