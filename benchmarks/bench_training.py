@@ -8,6 +8,7 @@ NotImplementedError, which asv records as "n/a".
 """
 
 from fastnet.bench import WORKLOADS
+from fastnet.bench import peers as _peers
 from fastnet.bench import report as _report
 
 from . import _common
@@ -31,6 +32,27 @@ class TrainEpoch:
         self.peer.run()  # warm-up: buffers, first-call costs
 
     def time_epoch(self, workload, impl, dtype):
+        self.peer.run()
+
+
+class RollbackCost:
+    """fastnet's epoch with and without the rollback copy (fit(rollback=False) checks each
+    batch's gradient instead of copying the parameters once an epoch)."""
+
+    params = [WORKLOAD_NAMES, [True, False]]
+    param_names = ["workload", "rollback"]
+    number = 1
+    repeat = (1, 5, 20.0)
+    timeout = 300
+
+    def setup(self, workload, rollback):
+        _common.single_thread()
+        workload = WORKLOADS[workload]
+        X, y = workload.make_data(dtype="float32", seed=0)
+        self.peer = _peers.FastnetPeer(workload, X, y, rollback=rollback)
+        self.peer.run()
+
+    def time_epoch(self, workload, rollback):
         self.peer.run()
 
 
@@ -130,6 +152,12 @@ class TrainMemory:
         return _report.fit_memory(self.workload, dtype)["fit_peak_bytes"]
 
     track_fit_allocates.unit = "bytes"
+
+    def track_fit_allocates_without_rollback(self, workload, dtype):
+        """The same with fit(rollback=False), which keeps no copy of the parameters."""
+        return _report.fit_memory(self.workload, dtype)["fit_peak_bytes_no_rollback"]
+
+    track_fit_allocates_without_rollback.unit = "bytes"
 
     def track_data_and_params(self, workload, dtype):
         m = _report.fit_memory(self.workload, dtype)

@@ -1,21 +1,50 @@
 """Exceptions fastnet raises beyond ValueError and TypeError."""
 
+import functools
+
 __all__ = ["TrainingDivergedError"]
 
 
 class TrainingDivergedError(FloatingPointError):
-    """The training loss became NaN or infinite.
+    """The training loss (or a gradient, or a parameter) became NaN or infinite.
 
-    The network's parameters have been restored to those at the end of the
-    last epoch whose loss was finite (the start of ``fit`` if it was the first);
-    ``history`` holds the epochs completed before.
+    ``params_kept`` says what the network holds afterwards:
+
+    - ``"last_epoch"``: the parameters at the end of the last epoch whose loss
+      was finite (the start of ``fit`` if it was the first) were restored;
+    - ``"last_batch"``: ``fit(rollback=False)`` keeps no copy to restore, so
+      training stopped before the update of the first non-finite batch: the
+      parameters are those after ``batches_done`` batches of epoch ``epoch``;
+    - ``"none"``: with ``rollback=False`` an update itself overflowed (a finite
+      gradient times an enormous step): the parameters are not finite.
+
+    ``history`` holds the epochs completed before ``epoch``.
     """
 
-    def __init__(self, epoch, history=None, lr=None):
+    def __init__(self, epoch, history=None, lr=None, *, params_kept="last_epoch", batches_done=None):
         self.epoch = epoch
         self.history = history
+        self.lr = lr
+        self.params_kept = params_kept
+        self.batches_done = batches_done
         hint = f" (lr={lr:g})" if lr is not None else ""
+        if params_kept == "last_batch":
+            batches = f"{batches_done} batch" + ("" if batches_done == 1 else "es")
+            kept = (f"the parameters are those after its first {batches}, the last with a finite loss and "
+                    f"gradient (rollback=False keeps no copy of the last epoch's)")
+        elif params_kept == "none":
+            kept = ("an update overflowed, and the parameters are not finite: rollback=False keeps no copy "
+                    "to restore (fit with rollback=True, the default, to keep one)")
+        else:
+            kept = "the parameters of the last finite epoch were restored"
         super().__init__(
-            f"the training loss became non-finite in epoch {epoch}; the parameters of the last finite "
-            f"epoch were restored. Try a lower learning rate{hint}, gradient clipping, or scaled inputs."
+            f"training diverged in epoch {epoch} (a loss, gradient or parameter became NaN or infinite); "
+            f"{kept}. "
+            f"Try a lower learning rate{hint}, gradient clipping, or scaled inputs."
         )
+
+    def __reduce__(self):
+        # Exceptions pickle as cls(*args), and args is the message: rebuild from the fields
+        # instead, so that a copy (multiprocessing, dask) has the same message and fields.
+        return (functools.partial(type(self), params_kept=self.params_kept, batches_done=self.batches_done),
+                (self.epoch, self.history, self.lr))

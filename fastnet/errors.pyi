@@ -1,10 +1,23 @@
+from typing import Literal
+
 from .history import History
 
 __all__ = ["TrainingDivergedError"]
 
 class TrainingDivergedError(FloatingPointError):
-    """The training loss became NaN or infinite (parameters restored to the last finite epoch)."""
+    """The training loss (or a gradient, or a parameter) became NaN or infinite; see ``params_kept``."""
 
     epoch: int
     history: History | None
-    def __init__(self, epoch: int, history: History | None = None, lr: float | None = None) -> None: ...
+    lr: float | None
+    params_kept: Literal["last_epoch", "last_batch", "none"]
+    batches_done: int | None
+    def __init__(
+        self,
+        epoch: int,
+        history: History | None = None,
+        lr: float | None = None,
+        *,
+        params_kept: Literal["last_epoch", "last_batch", "none"] = "last_epoch",
+        batches_done: int | None = None,
+    ) -> None: ...

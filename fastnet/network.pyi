@@ -105,6 +105,7 @@ class Network:
         callbacks: Iterable[_Callback] = (),
         progress: bool | Literal["bar", "log"] = False,
         reset_optimizer: bool = False,
+        rollback: bool = True,  # False: no copy of the parameters; each batch's gradient is checked
     ) -> History: ...
     def partial_fit(self, X: npt.ArrayLike, Y: npt.ArrayLike, epochs: int = 1, **kwargs: Any) -> History: ...
     def save(

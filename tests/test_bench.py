@@ -212,7 +212,10 @@ def test_bench_quick_prints_the_table(capsys, tmp_path):
             assert math.isfinite(r["fastnet_speedup"]) and r["fastnet_speedup"] > 0
     assert report["gemm"]["numpy_gflops"] > 0
     for m in report["memory"]:
-        assert m["fit_peak_bytes"] > 0
+        assert m["fit_peak_bytes"] > 0 and m["fit_peak_bytes_no_rollback"] > 0
+    assert "rollback=False" in text
+    assert {t["what"].split(": memory ")[1].split(" allocates")[0] for t in report["targets"]
+            if ": memory " in t["what"]} == {"fit", "fit(rollback=False)"}
     # every row of the table is there: one per (workload, dtype, peer)
     table_rows = [line for line in text.splitlines() if "faster" in line or "sgemm" in line.split("  ")[-1]]
     assert len([line for line in text.splitlines() if " faster" in line]) == len(

@@ -244,6 +244,109 @@ def test_divergence_names_the_epoch_and_suggests_a_lower_rate():
     assert np.isfinite(net.params).all()
 
 
+# The rollback copy: fit(rollback=False) keeps none and checks every batch's gradient.
+
+def gradient_overflow(dtype):
+    """A 1-1 linear network and 4 rows whose second batch (rows 2-3) has a finite loss but a
+    gradient that overflows: its input is half the dtype's largest value and W = 0."""
+    big = np.finfo(dtype).max / 2
+    X = np.array([[1.0], [0.5], [big], [0.2]], dtype)
+    Y = np.array([[0.0], [1.0], [-2.0], [0.0]], dtype)
+    net = fastnet.Network([fastnet.Dense(1, 1)], loss="mse", dtype=dtype, seed=0)
+    net.params = np.array([0.0, 1.0], dtype)   # W = 0, b = 1: every output is 1
+    return net, X, Y
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("max_norm", [None, 1.0])
+def test_rollback_false_stops_before_the_update_of_a_non_finite_gradient(dtype, max_norm):
+    net, X, Y = gradient_overflow(dtype)
+    with pytest.raises(FloatingPointError, match=f"gradient is not finite: the backward pass overflowed {dtype}"):
+        net.backward(X[2:], Y[2:])   # the loss alone is finite: only a gradient check catches it
+    optimizer = fastnet.SGD(lr=0.1, momentum=0.9)
+    with pytest.raises(fastnet.TrainingDivergedError, match=r"epoch 1 .*after its first 1 batch, the last") as info:
+        net.fit(X, Y, optimizer=optimizer, batch_size=2, shuffle=False, max_norm=max_norm, rollback=False)
+    assert info.value.params_kept == "last_batch" and info.value.batches_done == 1
+    assert optimizer.t == 1 and np.isfinite(optimizer.state).all()
+    # The parameters and the momentum are those after the first batch alone.
+    replay, _, _ = gradient_overflow(dtype)
+    replay_optimizer = fastnet.SGD(lr=0.1, momentum=0.9)
+    replay.fit(X[:2], Y[:2], optimizer=replay_optimizer, batch_size=2, shuffle=False, max_norm=max_norm)
+    np.testing.assert_array_equal(net.params, replay.params)
+    np.testing.assert_array_equal(optimizer.state, replay_optimizer.state)
+    assert not np.array_equal(net.params, np.array([0.0, 1.0], dtype))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_rollback_true_undoes_the_whole_epoch_of_a_non_finite_gradient(dtype):
+    # The same data, by default: the update writes inf, the epoch's end sees it, the copy restores.
+    net, X, Y = gradient_overflow(dtype)
+    with pytest.raises(fastnet.TrainingDivergedError, match="last finite epoch were restored") as info:
+        net.fit(X, Y, optimizer=fastnet.SGD(lr=0.1), batch_size=2, shuffle=False)
+    assert info.value.params_kept == "last_epoch" and info.value.batches_done is None
+    np.testing.assert_array_equal(net.params, np.array([0.0, 1.0], dtype))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_rollback_false_says_when_an_update_overflowed_on_its_own(dtype):
+    # A finite gradient (200) times lr = max / 10 overflows in the update itself:
+    # with no copy to restore, the error says the parameters are not finite.
+    net = fastnet.Network([fastnet.Dense(1, 1)], loss="mse", dtype=dtype, seed=0)
+    net.params = np.array([1.0, 0.0], dtype)
+    X, Y = np.array([[10.0]], dtype), np.array([[0.0]], dtype)
+    with pytest.raises(fastnet.TrainingDivergedError, match="parameters are not finite") as info:
+        net.fit(X, Y, optimizer=fastnet.SGD(lr=float(np.finfo(dtype).max) / 10), rollback=False)
+    assert info.value.params_kept == "none"
+    assert not np.isfinite(net.params).all()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("optimizer", [lambda: fastnet.SGD(lr=0.05), lambda: fastnet.SGD(lr=0.05, momentum=0.9),
+                                       lambda: fastnet.Adam(lr=0.01)])
+@pytest.mark.parametrize("max_norm", [None, 0.5])
+def test_rollback_false_trains_to_the_same_bits(dtype, optimizer, max_norm):
+    X, y = classification()
+    runs = []
+    for rollback in (True, False):
+        net = fastnet.Network.mlp([4, 16, 3], loss="cross_entropy", dtype=dtype, seed=2)
+        h = net.fit(X, y, optimizer=optimizer(), epochs=3, batch_size=16, max_norm=max_norm, rollback=rollback)
+        runs.append((net.params.copy(), h.loss))
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    assert runs[0][1] == runs[1][1]
+
+
+def test_the_divergence_error_pickles_with_its_message_and_fields():
+    import pickle
+
+    net, X, Y = gradient_overflow("float64")
+    with pytest.raises(fastnet.TrainingDivergedError) as info:
+        net.fit(X, Y, optimizer=fastnet.SGD(lr=0.1), batch_size=2, shuffle=False, rollback=False)
+    copy = pickle.loads(pickle.dumps(info.value))
+    assert str(copy) == str(info.value) and "after its first 1 batch" in str(copy)
+    assert (copy.epoch, copy.lr, copy.params_kept, copy.batches_done) == (1, 0.1, "last_batch", 1)
+    assert len(copy.history) == 0
+
+
+def test_rollback_false_allocates_no_copy_of_the_parameters():
+    import tracemalloc
+
+    X, Y = regression(16)
+    net = net64((3, 256, 256, 1))            # 67k parameters: 530 kB
+    net.fit(X, Y, epochs=1, batch_size=8)   # the workspace is allocated once, here
+    peaks = {}
+    tracemalloc.start()
+    try:
+        for rollback in (True, False):
+            tracemalloc.reset_peak()
+            base = tracemalloc.get_traced_memory()[0]
+            net.fit(X, Y, epochs=2, batch_size=8, rollback=rollback)
+            peaks[rollback] = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    assert peaks[True] >= net.params.nbytes
+    assert peaks[False] < net.params.nbytes / 10
+
+
 def test_keyboard_interrupt_in_a_callback_keeps_the_epochs_done():
     X, Y = regression()
 

@@ -634,6 +634,8 @@ def test_numpy_scalars_are_accepted_as_hyperparameters():
     ({"optimizer": 3}, TypeError, r"optimizer must be an Optimizer or a name .*got int"),
     ({"validation_split": 1.0}, ValueError, r"validation_split must be < 1.0, got 1.0"),
     ({"validation_data": (np.zeros((2, 3)),)}, TypeError, r"validation_data must be a pair"),
+    ({"rollback": "no"}, TypeError, r"rollback must be True or False, got str 'no'"),
+    ({"rollback": None}, TypeError, r"rollback must be True or False, got NoneType None"),
 ])
 def test_fit_arguments(kwargs, error, match):
     X, Y = data(6)

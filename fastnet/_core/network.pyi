@@ -16,6 +16,7 @@ class EpochStatus(IntEnum):  # cpdef enum EpochStatus (C int): train_epoch's sta
     EPOCH_OK = 0
     EPOCH_NONFINITE_LOSS = 1
     EPOCH_NONFINITE_PARAMS = 2
+    EPOCH_NONFINITE_GRADS = 3
 
 class Architecture:  # cdef class: layer sizes, activations and loss in C arrays (struct ArchC)
     def __init__(
@@ -74,6 +75,7 @@ def train_epoch(
     state: _Floats,  # floating[:, ::1] (n_state, n_params); IN/OUT
     step: npt.NDArray[np.int64],  # long long[::1] (1,): the optimizer's step count; IN/OUT
     max_norm: float,  # double: > 0 clips each batch gradient to this global L2 norm
+    check_grads: bool = False,  # bint: stop before the update of a batch whose gradient is not finite
 ) -> tuple[float, int]: ...  # (double mean loss, int EpochStatus)
 def init_uniform(
     params: _Floats,  # floating[::1] (n_params,); OUT

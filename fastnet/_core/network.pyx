@@ -11,9 +11,13 @@ C. ``train_epoch`` runs shuffling, batch gathering, forward, loss gradient,
    inside one ``with nogil:`` block: Python is touched once per epoch. A
    non-finite loss (or parameter) sets a status and ends the epoch; the
    Python layer raises after the block (as sklearn's _sgd_fast does).
+   ``check_grads`` also stops before the update of a batch whose gradient
+   is not finite, for callers that keep no copy of the parameters to roll
+   back to (``Network.fit(rollback=False)``).
 """
 
 from cython cimport floating
+from libc.float cimport DBL_MAX, FLT_MAX
 from libc.math cimport isfinite, sqrt
 from libc.stdint cimport uint64_t
 from libc.stdlib cimport free, malloc
@@ -30,6 +34,7 @@ cpdef enum EpochStatus:
     EPOCH_OK = 0
     EPOCH_NONFINITE_LOSS = 1
     EPOCH_NONFINITE_PARAMS = 2
+    EPOCH_NONFINITE_GRADS = 3
 
 
 # ---------------------------------------------------------------------------
@@ -223,9 +228,18 @@ cdef double _global_norm(Py_ssize_t n, const floating* g) noexcept nogil:
 
 
 cdef bint _all_finite(Py_ssize_t n, const floating* v) noexcept nogil:
-    cdef Py_ssize_t i
-    for i in range(n):
-        if not isfinite(v[i]):
+    # Blocks without an early exit inside, so that gcc vectorises the compares
+    # (an exit per element kept the loop scalar: 5% of a large epoch when
+    # fit(rollback=False) checks every batch's gradient).
+    cdef Py_ssize_t start, i, end
+    cdef int bad = 0
+    cdef floating limit = FLT_MAX if floating is float else DBL_MAX
+    for start in range(0, n, 4096):
+        end = min(start + 4096, n)
+        for i in range(start, end):
+            # NaN compares false both ways.
+            bad |= not ((v[i] <= limit) & (v[i] >= -limit))
+        if bad:
             return False
     return True
 
@@ -302,7 +316,7 @@ def train_epoch(Architecture arch, floating[::1] params, floating[::1] grads,
                 floating[::1] work, Py_ssize_t batch_size,
                 Py_ssize_t[::1] order, bint shuffle, uint64_t[::1] rng,
                 int optimizer, const double[::1] hyper, floating[:, ::1] state,
-                long long[::1] step, double max_norm):
+                long long[::1] step, double max_norm, bint check_grads=False):
     """One epoch of mini-batch training (docs/MATH.md, "An epoch"), in one nogil block.
 
     weights: empty for unweighted training, else one weight per row (each batch's
@@ -311,7 +325,9 @@ def train_epoch(Architecture arch, floating[::1] params, floating[::1] grads,
     generator's state and step[0] the optimizer's step count (both advanced in
     place, so that they stay consistent with the parameters whatever happens
     after the call); max_norm > 0 clips each batch gradient to that global L2
-    norm. Returns (mean loss, status).
+    norm. check_grads: a batch whose gradient holds a NaN or infinity ends the
+    epoch before its update (EPOCH_NONFINITE_GRADS), so that the parameters are
+    those after the last finite batch. Returns (mean loss, status).
     """
     cdef const ArchC* a = &arch.c
     cdef Py_ssize_t n = X.shape[0], n0 = a.sizes[0], k = a.sizes[a.n_layers]
@@ -366,10 +382,18 @@ def train_epoch(Architecture arch, floating[::1] params, floating[::1] grads,
             if max_norm > 0:
                 # torch.nn.utils.clip_grad_norm_: scale by max_norm / (norm + 1e-6) when above.
                 norm = _global_norm(P, &grads[0])
+                # A finite norm (squares summed in double) proves every element finite;
+                # an infinite one may be float64 squares overflowing, so look then.
+                if check_grads and not isfinite(norm) and not _all_finite(P, &grads[0]):
+                    status = EPOCH_NONFINITE_GRADS
+                    break
                 if norm > max_norm:
                     scale = max_norm / (norm + 1e-6)
                     for i in range(P):
                         grads[i] = <floating>(grads[i] * scale)
+            elif check_grads and not _all_finite(P, &grads[0]):
+                status = EPOCH_NONFINITE_GRADS
+                break
             t += 1
             optimizer_step(optimizer, &hyper[0], t, P, &params[0], &grads[0], state_ptr)
             total += value * w_batch

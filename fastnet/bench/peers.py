@@ -98,10 +98,11 @@ class Peer(abc.ABC):
 class FastnetPeer(Peer):
     name = "fastnet"
 
-    def __init__(self, workload, X, y, dtype="float32", init_params=None, seed=0):
+    def __init__(self, workload, X, y, dtype="float32", init_params=None, seed=0, rollback=True):
         import fastnet
 
         super().__init__(workload, X, y, dtype, init_params, seed)
+        self.rollback = rollback
         self.net = workload.network(dtype=dtype, seed=seed)
         if init_params is not None:
             self.net.params = init_params
@@ -110,7 +111,7 @@ class FastnetPeer(Peer):
 
     def run(self):
         history = self.net.fit(self.X, self.y, optimizer=self.optimizer, epochs=1,
-                               batch_size=self.workload.batch_size, shuffle=True)
+                               batch_size=self.workload.batch_size, shuffle=True, rollback=self.rollback)
         return history.loss[-1]
 
 
