@@ -6,29 +6,39 @@ __all__ = ["TrainingDivergedError"]
 
 
 class TrainingDivergedError(FloatingPointError):
-    """The training loss (or a gradient, or a parameter) became NaN or infinite.
+    """The training loss, a gradient, a parameter or the optimizer's state became NaN or infinite.
 
     ``params_kept`` says what the network holds afterwards:
 
-    - ``"last_epoch"``: the parameters at the end of the last epoch whose loss
-      was finite (the start of ``fit`` if it was the first) were restored;
+    - ``"last_epoch"``: the parameters, the optimizer's state and its step count
+      at the end of the last finite epoch (the start of ``fit`` if it was the
+      first) were restored;
     - ``"last_batch"``: ``fit(rollback=False)`` keeps no copy to restore, so
       training stopped before the update of the first non-finite batch: the
       parameters are those after ``batches_done`` batches of epoch ``epoch``;
     - ``"none"``: with ``rollback=False`` an update itself overflowed (a finite
       gradient times an enormous step): the parameters are not finite.
 
-    ``history`` holds the epochs completed before ``epoch``.
+    ``state_finite`` is False when the optimizer's state (momentum, Adam's
+    moments, ...) is left non-finite, which only ``rollback=False`` can leave:
+    a finite gradient whose square overflows it. Training on needs
+    ``reset_optimizer=True`` then. ``history`` holds the epochs completed
+    before ``epoch``.
     """
 
-    def __init__(self, epoch, history=None, lr=None, *, params_kept="last_epoch", batches_done=None):
+    def __init__(self, epoch, history=None, lr=None, *, params_kept="last_epoch", batches_done=None,
+                 state_finite=True):
         self.epoch = epoch
         self.history = history
         self.lr = lr
         self.params_kept = params_kept
         self.batches_done = batches_done
+        self.state_finite = state_finite
         hint = f" (lr={lr:g})" if lr is not None else ""
-        if params_kept == "last_batch":
+        if params_kept == "last_batch" and batches_done == 0:
+            kept = ("the parameters are those at the start of the epoch, whose first batch was not finite "
+                    "(rollback=False keeps no copy of the last epoch's)")
+        elif params_kept == "last_batch":
             batches = f"{batches_done} batch" + ("" if batches_done == 1 else "es")
             kept = (f"the parameters are those after its first {batches}, the last with a finite loss and "
                     f"gradient (rollback=False keeps no copy of the last epoch's)")
@@ -36,15 +46,19 @@ class TrainingDivergedError(FloatingPointError):
             kept = ("an update overflowed, and the parameters are not finite: rollback=False keeps no copy "
                     "to restore (fit with rollback=True, the default, to keep one)")
         else:
-            kept = "the parameters of the last finite epoch were restored"
+            kept = "the parameters and optimizer state of the last finite epoch were restored"
+        if not state_finite:
+            kept += ("; the optimizer's state is not finite (a gradient's square overflowed it): "
+                     "train on with reset_optimizer=True")
         super().__init__(
-            f"training diverged in epoch {epoch} (a loss, gradient or parameter became NaN or infinite); "
-            f"{kept}. "
+            f"training diverged in epoch {epoch} (a loss, gradient, parameter or the optimizer's state "
+            f"became NaN or infinite); {kept}. "
             f"Try a lower learning rate{hint}, gradient clipping, or scaled inputs."
         )
 
     def __reduce__(self):
         # Exceptions pickle as cls(*args), and args is the message: rebuild from the fields
         # instead, so that a copy (multiprocessing, dask) has the same message and fields.
-        return (functools.partial(type(self), params_kept=self.params_kept, batches_done=self.batches_done),
+        return (functools.partial(type(self), params_kept=self.params_kept, batches_done=self.batches_done,
+                                  state_finite=self.state_finite),
                 (self.epoch, self.history, self.lr))

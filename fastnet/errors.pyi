@@ -5,13 +5,14 @@ from .history import History
 __all__ = ["TrainingDivergedError"]
 
 class TrainingDivergedError(FloatingPointError):
-    """The training loss (or a gradient, or a parameter) became NaN or infinite; see ``params_kept``."""
+    """The training loss, a gradient, a parameter or the optimizer's state became NaN or infinite; see ``params_kept``."""
 
     epoch: int
     history: History | None
     lr: float | None
     params_kept: Literal["last_epoch", "last_batch", "none"]
     batches_done: int | None
+    state_finite: bool
     def __init__(
         self,
         epoch: int,
@@ -20,4 +21,5 @@ class TrainingDivergedError(FloatingPointError):
         *,
         params_kept: Literal["last_epoch", "last_batch", "none"] = "last_epoch",
         batches_done: int | None = None,
+        state_finite: bool = True,
     ) -> None: ...

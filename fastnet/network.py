@@ -366,10 +366,12 @@ class Network:
         reset_optimizer : bool
             Start the optimizer's state afresh instead of continuing it.
         rollback : bool
-            Keep a copy of the parameters at the end of every epoch, so that an
-            epoch that diverges is undone (default). False saves that copy's
-            memory (``n_params`` values: 7 MB for a 784-1024-1024-10 network) and
-            checks each batch's gradient instead: training stops before the first
+            Keep a copy of the parameters, the optimizer's state and its step
+            count from the start of every epoch, so that an epoch that diverges
+            is undone (default). False saves that copy's memory (``n_params``
+            values, times 1 + the optimizer's state rows: 7 MB for a
+            784-1024-1024-10 network with plain SGD, 21 MB with Adam) and checks
+            each batch's gradient instead: training stops before the first
             non-finite batch's update, with the parameters of the batch before.
             The check reads the gradient once per batch: free for large layers,
             up to a third of the time of a one-row step of a tiny network.
@@ -379,9 +381,10 @@ class Network:
 
         Ctrl-C stops training at the end of the running epoch and returns the
         history so far (``history.interrupted`` is True) with the parameters intact.
-        A non-finite loss restores the last finite epoch's parameters and raises
+        A non-finite loss, gradient, parameter or optimizer state restores the last
+        finite epoch's parameters, optimizer state and step count and raises
         :class:`fastnet.TrainingDivergedError` (with ``rollback=False``: keeps the
-        last finite batch's; the error's ``params_kept`` tells which).
+        last finite batch's parameters; the error's ``params_kept`` tells which).
         """
         X, Y = self._check_xy(X, Y)
         weights = as_sample_weight(sample_weight, X.shape[0], self.dtype)
@@ -447,11 +450,14 @@ class Network:
             order = np.empty(n, dtype=np.intp)
             step = np.array([optimizer.t], dtype=np.int64)
             t_start, batches_per_epoch = optimizer.t, -(-n // batch_size)
-            # The rollback copy is the one array fit allocates that scales with the
-            # parameters; without it each batch's gradient is checked in the kernel.
-            last_good = self._params.copy() if rollback else None
+            # The rollback copy (parameters, optimizer state, step count: all an epoch
+            # changes) is what fit allocates that scales with the parameters; without
+            # it each batch's gradient is checked in the kernel instead.
+            if rollback:
+                saved_params, saved_state, saved_t = np.empty_like(self._params), None, 0
             checked_arrays = OptimizerArrays(self.n_params, self.dtype)
             best, best_value, waited = None, math.inf, 0
+            live_state = None
             warned_val = False
             try:
                 for epoch in range(1, epochs + 1):
@@ -462,6 +468,14 @@ class Network:
                     # and the kernel trusts their shapes.
                     hyper, state = checked_arrays(optimizer)
                     step[0] = optimizer.t
+                    if rollback:
+                        # Taken here, not after the last epoch: a callback may have changed them.
+                        saved_params[:] = self._params
+                        if saved_state is None or saved_state.shape != state.shape:
+                            saved_state = np.empty_like(state)
+                        saved_state[...] = state
+                        saved_t = optimizer.t
+                    live_state = state   # the state array this epoch updates (and a rollback restores)
                     started = time.perf_counter()
                     loss, status = _engine.train_epoch(
                         self._arch, self._params, self._grads, X, Y, weights, work, batch_size, order,
@@ -470,13 +484,14 @@ class Network:
                     epoch_start_t, optimizer.t = optimizer.t, int(step[0])
                     if status != _engine.EpochStatus.EPOCH_OK:
                         if rollback:
-                            self._params[:] = last_good
+                            self._params[:] = saved_params
+                            state[...] = saved_state
+                            optimizer.t = saved_t
                             raise TrainingDivergedError(epoch, history, optimizer.lr)
                         raise TrainingDivergedError(
                             epoch, history, optimizer.lr, batches_done=optimizer.t - epoch_start_t,
-                            params_kept="last_batch" if np.isfinite(self._params).all() else "none")
-                    if rollback:
-                        last_good[:] = self._params
+                            params_kept="last_batch" if np.isfinite(self._params).all() else "none",
+                            state_finite=bool(np.isfinite(state).all()))
                     logs = {"loss": loss}
                     if validation_data is not None:
                         logs.update(self._evaluate(*validation_data))
@@ -515,11 +530,15 @@ class Network:
                 # The step counter, advanced inside the kernel, tells how many ran
                 # even if the interrupt came before the epoch was recorded.
                 optimizer.t = int(step[0])
-                if not np.isfinite(self._params).all():
-                    # The epoch that just returned diverged; with rollback=False there is
-                    # nothing to restore, and the warning below says so.
-                    if rollback:
-                        self._params[:] = last_good
+                # The interrupt may have come between an epoch that diverged and its check.
+                diverged = not np.isfinite(self._params).all() or (
+                    live_state is not None and not np.isfinite(live_state).all())
+                if diverged:
+                    # With rollback=False there is nothing to restore, and the warning below says so.
+                    if rollback and live_state is not None:
+                        self._params[:] = saved_params
+                        live_state[...] = saved_state
+                        optimizer.t = saved_t
                     epochs_done = len(history)
                 else:
                     epochs_done = (optimizer.t - t_start) // batches_per_epoch

@@ -323,6 +323,20 @@ def test_too_large_a_learning_rate_diverges_and_restores_the_last_finite_epoch()
     assert net.params == replay.params
 
 
+@pytest.mark.parametrize("optimizer", [lambda: SGD(lr=0.1, momentum=0.9), lambda: Adam(lr=0.1),
+                                       lambda: RMSprop(lr=0.01, centered=True)])
+def test_divergence_restores_the_optimizer_state_and_step_count_too(optimizer):
+    net, opt = Network([Dense(2, 1)], loss="half_mse", seed=0), optimizer()
+    net.fit(LIN_X, LIN_Y, optimizer=opt, epochs=3, batch_size=2)
+    before = net.params, [list(row) for row in opt.state], opt.t
+    assert opt.t == 9 and any(v != 0 for row in opt.state for v in row)
+    opt.lr = 1e200   # the first step overflows the next batch's loss
+    with pytest.raises(TrainingDivergedError, match="epoch 1 "):
+        net.fit(LIN_X, LIN_Y, epochs=5, batch_size=2)   # the same optimizer, continued
+    assert net.params == before[0]
+    assert opt.state == before[1] and opt.t == before[2]
+
+
 def test_divergence_in_the_first_epoch_restores_the_starting_params():
     net = Network([Dense(2, 1)], loss="half_mse", seed=0)
     start = net.params

@@ -315,6 +315,84 @@ def test_rollback_false_trains_to_the_same_bits(dtype, optimizer, max_norm):
     assert runs[0][1] == runs[1][1]
 
 
+OPTIMIZERS_WITH_STATE = [
+    lambda: fastnet.SGD(lr=0.1, momentum=0.9),
+    lambda: fastnet.Adam(lr=0.01, amsgrad=True),
+    lambda: fastnet.RMSprop(lr=0.01, centered=True),
+    lambda: fastnet.Adagrad(lr=0.1),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("optimizer", OPTIMIZERS_WITH_STATE)
+def test_rollback_restores_the_optimizer_state_and_step_count_too(dtype, optimizer):
+    # An epoch on the first two rows gives the optimizer some state; the next fit's
+    # second batch overflows the gradient (and with it the state), and the rollback
+    # must put all three back, so that training on goes as if it never happened.
+    net, X, Y = gradient_overflow(dtype)
+    opt = optimizer()
+    net.fit(X[:2], Y[:2], optimizer=opt, batch_size=2)
+    before = net.params.copy(), opt.state.copy(), opt.t
+    assert opt.t == 1 and np.any(opt.state != 0)
+    with pytest.raises(fastnet.TrainingDivergedError, match="parameters and optimizer state of the last finite"):
+        net.fit(X, Y, optimizer=opt, batch_size=2, shuffle=False)
+    np.testing.assert_array_equal(net.params, before[0])
+    np.testing.assert_array_equal(opt.state, before[1])
+    assert opt.t == before[2]
+    net.fit(X[:2], Y[:2], optimizer=opt, batch_size=2)
+    replay, _, _ = gradient_overflow(dtype)
+    replay_opt = optimizer()
+    replay.fit(X[:2], Y[:2], optimizer=replay_opt, batch_size=2, epochs=2)
+    np.testing.assert_array_equal(net.params, replay.params)
+    np.testing.assert_array_equal(opt.state, replay_opt.state)
+    assert opt.t == replay_opt.t == 2
+
+
+def state_overflow(dtype):
+    """A 1-1 linear network and 2 rows whose gradient is finite but whose square is not.
+
+    W = 0 keeps the output at 1 whatever the input, so the loss is finite; the
+    gradient of W is about 300 * sqrt(max), so that even a thousandth of its
+    square (Adam's share of it in the running mean) overflows, and with it the
+    state of Adam, RMSprop and Adagrad, while the parameters stay finite."""
+    big = 100 * np.sqrt(np.finfo(dtype).max)
+    X = np.array([[big], [0.5]], dtype)
+    Y = np.array([[-2.0], [1.0]], dtype)
+    net = fastnet.Network([fastnet.Dense(1, 1)], loss="mse", dtype=dtype, seed=0)
+    net.params = np.array([0.0, 1.0], dtype)
+    return net, X, Y
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("optimizer", OPTIMIZERS_WITH_STATE[1:])
+def test_an_optimizer_state_that_overflows_is_a_divergence(dtype, optimizer):
+    net, X, Y = state_overflow(dtype)
+    net.backward(X, Y)
+    with np.errstate(over="ignore"):
+        assert np.isfinite(net.grads).all() and not np.isfinite(net.grads * net.grads).all()
+    # By default the epoch is rolled back, state included.
+    opt = optimizer()
+    with pytest.raises(fastnet.TrainingDivergedError, match="epoch 1 ") as info:
+        net.fit(X, Y, optimizer=opt, epochs=3)
+    assert info.value.params_kept == "last_epoch" and info.value.state_finite
+    np.testing.assert_array_equal(net.params, np.array([0.0, 1.0], dtype))
+    assert opt.t == 0 and np.isfinite(opt.state).all()
+    # Without the copy the finite parameters stay, and the error says to start the state afresh.
+    net, X, Y = state_overflow(dtype)
+    opt = optimizer()
+    with pytest.raises(fastnet.TrainingDivergedError, match="state is not finite.*reset_optimizer=True") as info:
+        net.fit(X, Y, optimizer=opt, epochs=3, rollback=False)
+    assert info.value.epoch == 1 and info.value.batches_done == 1
+    assert not info.value.state_finite and not np.isfinite(opt.state).all()
+    if isinstance(opt, fastnet.RMSprop) and dtype == "float64":
+        # Centred, it subtracts the squared mean gradient from the overflowed square: inf - inf.
+        assert info.value.params_kept == "none" and not np.isfinite(net.params).all()
+        return
+    assert info.value.params_kept == "last_batch" and np.isfinite(net.params).all()
+    net.fit(X[1:], Y[1:], optimizer=opt, epochs=2, reset_optimizer=True)
+    assert np.isfinite(net.params).all() and np.isfinite(opt.state).all() and opt.t == 2
+
+
 def test_the_divergence_error_pickles_with_its_message_and_fields():
     import pickle
 
@@ -324,7 +402,11 @@ def test_the_divergence_error_pickles_with_its_message_and_fields():
     copy = pickle.loads(pickle.dumps(info.value))
     assert str(copy) == str(info.value) and "after its first 1 batch" in str(copy)
     assert (copy.epoch, copy.lr, copy.params_kept, copy.batches_done) == (1, 0.1, "last_batch", 1)
-    assert len(copy.history) == 0
+    assert len(copy.history) == 0 and copy.state_finite
+    error = fastnet.TrainingDivergedError(3, lr=0.5, params_kept="last_batch", batches_done=0, state_finite=False)
+    copy = pickle.loads(pickle.dumps(error))
+    assert str(copy) == str(error) and not copy.state_finite
+    assert "at the start of the epoch" in str(copy) and "reset_optimizer=True" in str(copy)
 
 
 def test_rollback_false_allocates_no_copy_of_the_parameters():

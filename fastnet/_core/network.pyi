@@ -17,6 +17,7 @@ class EpochStatus(IntEnum):  # cpdef enum EpochStatus (C int): train_epoch's sta
     EPOCH_NONFINITE_LOSS = 1
     EPOCH_NONFINITE_PARAMS = 2
     EPOCH_NONFINITE_GRADS = 3
+    EPOCH_NONFINITE_STATE = 4
 
 class Architecture:  # cdef class: layer sizes, activations and loss in C arrays (struct ArchC)
     def __init__(

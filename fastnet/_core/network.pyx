@@ -35,6 +35,7 @@ cpdef enum EpochStatus:
     EPOCH_NONFINITE_LOSS = 1
     EPOCH_NONFINITE_PARAMS = 2
     EPOCH_NONFINITE_GRADS = 3
+    EPOCH_NONFINITE_STATE = 4
 
 
 # ---------------------------------------------------------------------------
@@ -327,7 +328,9 @@ def train_epoch(Architecture arch, floating[::1] params, floating[::1] grads,
     after the call); max_norm > 0 clips each batch gradient to that global L2
     norm. check_grads: a batch whose gradient holds a NaN or infinity ends the
     epoch before its update (EPOCH_NONFINITE_GRADS), so that the parameters are
-    those after the last finite batch. Returns (mean loss, status).
+    those after the last finite batch. At the end, parameters that are not finite
+    give EPOCH_NONFINITE_PARAMS, then an optimizer state that is not finite
+    EPOCH_NONFINITE_STATE. Returns (mean loss, status).
     """
     cdef const ArchC* a = &arch.c
     cdef Py_ssize_t n = X.shape[0], n0 = a.sizes[0], k = a.sizes[a.n_layers]
@@ -401,6 +404,11 @@ def train_epoch(Architecture arch, floating[::1] params, floating[::1] grads,
             s += m
         if status == EPOCH_OK and not _all_finite(P, &params[0]):
             status = EPOCH_NONFINITE_PARAMS
+        elif status == EPOCH_OK and state_ptr != NULL and not _all_finite(state.shape[0] * P, state_ptr):
+            # A finite gradient can still overflow the state (Adam's, RMSprop's and
+            # Adagrad's squares of g): the parameters stay finite, but every later
+            # step of those weights is 0 or NaN, so it is a divergence too.
+            status = EPOCH_NONFINITE_STATE
         rng[0] = rng_state
         step[0] = t
     return (total / total_weight if total_weight > 0 else 0.0), status

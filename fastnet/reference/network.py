@@ -259,8 +259,9 @@ class Network:
         default it carries on from the previous epoch and fit.
         sample_weight: per-sample weights; each batch's loss is then its weighted
         mean, and the epoch loss weights the batches by their total weight.
-        Raises TrainingDivergedError (parameters restored to the last finite epoch)
-        if a batch loss becomes NaN or infinite.
+        Raises TrainingDivergedError if a batch loss, or at the end of an epoch a
+        parameter or the optimizer's state, is NaN or infinite; the parameters, the
+        optimizer's state and its step count are then those of the last finite epoch.
         """
         X, Y = self._check_data(X, Y)
         weights = as_weights(sample_weight, len(X))
@@ -275,8 +276,17 @@ class Network:
         n = len(X)
         batch_size = n if batch_size is None else batch_size
         history = History()
-        last_finite = self.params
+        optimizer.bind(self)   # the state exists from here, so that it can be saved
+
+        def restore_and_raise(epoch):
+            self.params = saved_params
+            for row, saved in zip(optimizer.state, saved_state):
+                row[:] = saved
+            optimizer.t = saved_t
+            raise TrainingDivergedError(epoch, history, optimizer.lr)
+
         for epoch in range(1, epochs + 1):
+            saved_params, saved_state, saved_t = self.params, [list(row) for row in optimizer.state], optimizer.t
             order = shuffled_order(n, self._shuffle_rng) if shuffle else list(range(n))
             total = total_weight = 0.0
             for start in range(0, n, batch_size):
@@ -284,14 +294,15 @@ class Network:
                 batch_weights = None if weights is None else [weights[i] for i in batch]
                 batch_loss = self._backward([X[i] for i in batch], [Y[i] for i in batch], batch_weights)
                 if not math.isfinite(batch_loss):
-                    self.params = last_finite
-                    raise TrainingDivergedError(epoch, history, optimizer.lr)
+                    restore_and_raise(epoch)
                 optimizer.step(self)
                 batch_weight = len(batch) if weights is None else sum(batch_weights)
                 total += batch_loss * batch_weight
                 total_weight += batch_weight
+            if not all(map(math.isfinite, self.params)) or not all(
+                    math.isfinite(v) for row in optimizer.state for v in row):
+                restore_and_raise(epoch)
             history.append(epoch, loss=total / total_weight)   # batches weighted by size (or weight)
-            last_finite = self.params
         return history
 
     def _choose_optimizer(self, optimizer):
