@@ -493,7 +493,9 @@ def fit_data_parallel(net, X, Y, optimizer=None, epochs=1, batch_size=None, *, s
     ----------
     net : fastnet.Network
         Trained in place: its ``params`` (and the optimizer's state) are set
-        to the final average when every epoch has completed, and only then.
+        to the final average when every epoch has completed, and only then;
+        when an epoch diverges (TrainingDivergedError), to the average after
+        the last finite epoch, as ``Network.fit`` rolls back.
     X : dask.array.Array (n_samples, n_features)
         Chunked by rows (column chunks are joined); the chunks are computed
         and stay on the workers.
@@ -592,7 +594,9 @@ def fit_data_parallel(net, X, Y, optimizer=None, epochs=1, batch_size=None, *, s
         for epoch in range(1, epochs + 1):
             started = time.perf_counter()
             loss_sum, workers_used, train_time = 0.0, set(), 0.0
-            epoch_params = params   # the last complete average, for errors
+            # The last complete average: what errors report, and what a divergence commits
+            # (_average makes new arrays, so these stay as they are).
+            epoch_params, epoch_state, epoch_t = params, state, t
             for r in range(n_rounds):
                 tasks = {}
                 for i in range(n_shards):
@@ -604,6 +608,7 @@ def fit_data_parallel(net, X, Y, optimizer=None, epochs=1, batch_size=None, *, s
                 try:
                     results = run.run_round(tasks, epoch, history, epoch_params)
                 except TrainingDivergedError:
+                    _commit(net, optimizer, epoch_params, epoch_state, epoch_t)
                     raise TrainingDivergedError(epoch, history, optimizer.lr) from None
                 ordered = [results[i] for i in sorted(results)]
                 params, state = _average(ordered, net.dtype)
@@ -616,7 +621,8 @@ def fit_data_parallel(net, X, Y, optimizer=None, epochs=1, batch_size=None, *, s
                     if worker is not None and worker != run.holders[i]:
                         run.holders[i] = worker   # moved (a worker died, or Dask rebalanced)
             run.check_workers(epoch, history, epoch_params)
-            if not np.isfinite(params).all():
+            if not (np.isfinite(params).all() and np.isfinite(state).all()):
+                _commit(net, optimizer, epoch_params, epoch_state, epoch_t)
                 raise TrainingDivergedError(epoch, history, optimizer.lr)
             logs = {"loss": loss_sum / n_total, "time": time.perf_counter() - started,
                     "train_time": train_time, "rounds": n_rounds, "workers": len(workers_used)}
@@ -631,9 +637,13 @@ def fit_data_parallel(net, X, Y, optimizer=None, epochs=1, batch_size=None, *, s
     finally:
         run.close()
     # Every epoch completed and every round was averaged over every shard: commit.
+    _commit(net, optimizer, params, state, t)
+    return history
+
+
+def _commit(net, optimizer, params, state, t):
     net.params = params
     optimizer.state[:] = state
     optimizer.t = t
     net._optimizer = optimizer   # as Network.fit does: optimizer=None continues with it
-    return history
 

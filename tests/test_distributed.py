@@ -12,6 +12,8 @@
     batch twice as large, exactly (momentum buffers are averaged too);
   - Adam, mini-batches, one average per epoch: after 40 epochs the loss on
     the whole data is within LOSS_TOLERANCE (10%) of single-process training;
+  - an epoch that diverges leaves the network with the average after the last
+    finite epoch, as single-process training rolls back;
   - a worker killed mid-training, or both at once: the run continues on the
     workers left or on the nannies' new ones, and ends with exactly the
     parameters of an undisturbed run; a worker list that momentarily lacks
@@ -199,6 +201,23 @@ def test_adam_minibatches_reach_the_single_process_loss(client):
     start, single, parallel = new_net(dtype).loss(X_np, Y_np), reference.loss(X_np, Y_np), net.loss(X_np, Y_np)
     assert single < 0.05 * start
     assert abs(parallel - single) <= LOSS_TOLERANCE * single, (parallel, single)
+
+
+def test_a_divergence_keeps_the_last_finite_epoch(client):
+    # As Network.fit rolls back: the network gets the average after the last finite epoch
+    # (parameters, momentum, step count), not the parameters it had before the call.
+    X, Y = make_data(client)
+    net, optimizer = new_net(), fastnet.SGD(lr=1e50, momentum=0.9)
+    with pytest.raises(fastnet.TrainingDivergedError) as info:
+        fit_data_parallel(net, X, Y, optimizer, epochs=10, batch_size=None, client=client)
+    epoch = info.value.epoch
+    assert epoch >= 3 and len(info.value.history) == epoch - 1
+    reference, reference_optimizer = new_net(), fastnet.SGD(lr=1e50, momentum=0.9)
+    reference.fit(X.compute(), Y.compute(), optimizer=reference_optimizer, epochs=epoch - 1, batch_size=None)
+    assert not np.allclose(net.params, new_net().params)
+    np.testing.assert_allclose(net.params, reference.params, rtol=1e-9)
+    np.testing.assert_allclose(optimizer.state, reference_optimizer.state, rtol=1e-9)
+    assert optimizer.t == epoch - 1 and net._optimizer is optimizer
 
 
 def test_class_labels_and_seeded_shuffling_are_deterministic(client):
