@@ -149,18 +149,18 @@ class TrainMemory:
 
     def track_fit_allocates(self, workload, dtype):
         """Bytes one fresh Network.fit epoch allocates (tracemalloc), beyond data and parameters."""
-        return _report.fit_memory(self.workload, dtype)["fit_peak_bytes"]
+        return _report.fit_memory(self.workload, dtype, rollback=(True,))["fit_peak_bytes"]
 
     track_fit_allocates.unit = "bytes"
 
     def track_fit_allocates_without_rollback(self, workload, dtype):
         """The same with fit(rollback=False), which keeps no copy of the parameters."""
-        return _report.fit_memory(self.workload, dtype)["fit_peak_bytes_no_rollback"]
+        return _report.fit_memory(self.workload, dtype, rollback=(False,))["fit_peak_bytes_no_rollback"]
 
     track_fit_allocates_without_rollback.unit = "bytes"
 
     def track_data_and_params(self, workload, dtype):
-        m = _report.fit_memory(self.workload, dtype)
+        m = _report.fit_memory(self.workload, dtype, rollback=())
         return m["data_bytes"] + m["params_bytes"]
 
     track_data_and_params.unit = "bytes"

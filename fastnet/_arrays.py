@@ -15,6 +15,7 @@ argument, what was expected and what was given.
 
 import numpy as np
 
+from ._core import network as _engine
 from ._core import optimizers as _optimizer_kernels
 
 __all__ = ["DTYPES", "as_dtype", "as_features", "as_targets", "optimizer_arrays"]
@@ -118,7 +119,7 @@ def _convert(arr, dtype, name):
     """``arr`` as a C-contiguous, aligned array of ``dtype`` with finite values (copied only if needed)."""
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, by name
         out = np.require(arr, dtype=dtype, requirements=["C_CONTIGUOUS", "ALIGNED"])
-    if out.size and not np.isfinite(out).all():
+    if out.size and not _engine.all_finite(out.reshape(-1)):   # a view: out is C-contiguous
         raise _nonfinite_error(name, out, arr)
     return out
 

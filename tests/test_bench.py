@@ -223,6 +223,21 @@ def test_bench_quick_prints_the_table(capsys, tmp_path):
     assert table_rows
 
 
+def test_fit_memory_measures_the_modes_asked_for():
+    from fastnet.bench.report import fit_memory
+    from fastnet.bench.workloads import WORKLOADS
+
+    tiny = WORKLOADS["tiny"]   # 2-8-1: 33 parameters
+    sizes_only = fit_memory(tiny, "float64", rollback=())
+    assert sizes_only["params_bytes"] == 2 * 33 * 8 and sizes_only["data_bytes"] == 2000 * 3 * 8
+    assert not any(key.startswith("fit_") for key in sizes_only)
+    both = fit_memory(tiny, "float64")
+    assert {k: both[k] for k in sizes_only} == sizes_only
+    assert both["fit_peak_bytes"] > 0 and both["fit_peak_bytes_no_rollback"] > 0
+    one = fit_memory(tiny, "float64", rollback=(False,))
+    assert "fit_peak_bytes" not in one and one["fit_peak_bytes_no_rollback"] > 0
+
+
 def test_bench_skips_missing_libraries_cleanly(capsys, monkeypatch):
     monkeypatch.setattr(bench_peers.TorchPeer, "available", classmethod(lambda cls: "PyTorch is not installed"))
     code = main(["--quick", "--workloads", "tiny", "--peers", "numpy,torch", "--no-memory"])

@@ -268,6 +268,38 @@ def test_no_allocation_grows_with_the_number_of_batches():
     assert large - base < small + 8 * 4000 + 4096
 
 
+@pytest.mark.parametrize("n", [1, 4095, 4096, 4097, 10000])
+def test_all_finite_finds_any_nan_or_infinity(n, dtype):
+    from fastnet._core import network as engine
+
+    values = np.full(n, np.finfo(dtype).max, dtype=dtype)   # the largest finite value is finite
+    values[::2] *= -1
+    assert engine.all_finite(values) and engine.all_finite(values[:0])
+    for position in sorted({0, n // 2, 4095 % n, 4096 % n, n - 1}):
+        for bad in (np.nan, np.inf, -np.inf):
+            broken = values.copy()
+            broken[position] = bad
+            broken.flags.writeable = False   # data may be read-only (a memmap)
+            assert not engine.all_finite(broken), (position, bad)
+
+
+def test_checking_the_data_allocates_no_array_as_large_as_it():
+    # np.isfinite(X).all() allocated one bool per element: 4 MB here, 25% of a float32 data set.
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(20000, 200)).astype(np.float32)    # 16 MB
+    Y = rng.normal(size=(20000, 1)).astype(np.float32)
+    net = fastnet.Network.mlp([200, 4, 1], dtype="float32")
+    net.fit(X[:10], Y[:10], batch_size=32)   # the workspace of batches of 32 rows, made once
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        net.fit(X, Y, epochs=0, batch_size=32)
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    assert peak < 0.5e6, peak
+
+
 # ---------------------------------------------------------------------------
 # The GIL is really released
 # ---------------------------------------------------------------------------

@@ -33,6 +33,7 @@ class Architecture:  # cdef class: layer sizes, activations and loss in C arrays
     def n_params(self) -> int: ...  # readonly Py_ssize_t: length of the flat parameter buffer
     def workspace_size(self, capacity: int) -> int: ...  # Py_ssize_t -> elements of the workspace
 
+def all_finite(values: _Floats) -> bool: ...  # const floating[::1]; no temporary array, GIL released
 def predict(
     arch: Architecture,
     params: _Floats,  # const floating[::1] (n_params,); IN

@@ -426,28 +426,35 @@ def _fit_peak(workload, X, y, dtype, seed, rollback):
     return peak, peer
 
 
-def fit_memory(workload, dtype="float32", seed=0):
+def fit_memory(workload, dtype="float32", seed=0, rollback=(True, False)):
     """Bytes that one fresh ``Network.fit`` epoch allocates (tracemalloc peak), next to data and params.
 
     numpy reports its allocations to tracemalloc, so the peak counts the
     workspace, optimizer state and every temporary that fit creates. Measured
-    twice: as ``fit`` runs by default (with its rollback copy of the
-    parameters) and with ``rollback=False`` (``*_no_rollback``).
+    for each ``rollback`` mode asked for: as ``fit`` runs by default (True,
+    with its rollback copy of the parameters; ``fit_*_bytes``) and with
+    ``rollback=False`` (``fit_*_bytes_no_rollback``). An empty tuple measures
+    no fit and gives only the sizes of the data, parameters and activations.
     """
     X, y = workload.make_data(dtype=dtype, seed=seed)
-    peak, peer = _fit_peak(workload, X, y, dtype, seed, rollback=True)
-    peak_no_rollback, _ = _fit_peak(workload, X, y, dtype, seed, rollback=False)
-    data = X.nbytes + np.asarray(y).nbytes
-    params = peer.net.params.nbytes + peer.net.grads.nbytes
+    itemsize = np.dtype(dtype).itemsize
+    sizes = workload.sizes
+    n_params = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
     # What any implementation keeps for one batch: the gathered rows, every layer's
     # activations and a delta buffer per layer.
-    sizes = workload.sizes
     batch = min(workload.batch_size, workload.n_samples)
-    activations = batch * (sizes[0] + sizes[-1] + 2 * sum(sizes[1:])) * np.dtype(dtype).itemsize
-    return {"workload": workload.name, "dtype": np.dtype(dtype).name, "data_bytes": data,
-            "params_bytes": params, "activation_bytes": activations, "fit_peak_bytes": peak,
-            "fit_extra_bytes": peak - activations, "fit_peak_bytes_no_rollback": peak_no_rollback,
-            "fit_extra_bytes_no_rollback": peak_no_rollback - activations}
+    activations = batch * (sizes[0] + sizes[-1] + 2 * sum(sizes[1:])) * itemsize
+    result = {"workload": workload.name, "dtype": np.dtype(dtype).name,
+              "data_bytes": X.nbytes + np.asarray(y).nbytes,
+              "params_bytes": 2 * n_params * itemsize,   # the parameters and their gradients
+              "activation_bytes": activations}
+    for mode in rollback:
+        peak, peer = _fit_peak(workload, X, y, dtype, seed, rollback=mode)
+        assert peer.net.params.nbytes == n_params * itemsize
+        suffix = "" if mode else "_no_rollback"
+        result[f"fit_peak_bytes{suffix}"] = peak
+        result[f"fit_extra_bytes{suffix}"] = peak - activations
+    return result
 
 
 # ---------------------------------------------------------------------------
