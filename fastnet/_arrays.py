@@ -117,8 +117,13 @@ def _nonfinite_error(name, arr, source=None):
 
 def _convert(arr, dtype, name):
     """``arr`` as a C-contiguous, aligned array of ``dtype`` with finite values (copied only if needed)."""
-    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, by name
-        out = np.require(arr, dtype=dtype, requirements=["C_CONTIGUOUS", "ALIGNED"])
+    if arr.dtype == dtype and arr.flags.c_contiguous and arr.flags.aligned:
+        # Already as the kernels read it, the common case: skipping np.errstate and
+        # np.require saves about 8 us, a thirtieth of a tiny network's epoch.
+        out = arr
+    else:
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, by name
+            out = np.require(arr, dtype=dtype, requirements=["C_CONTIGUOUS", "ALIGNED"])
     if out.size and not _engine.all_finite(out.reshape(-1)):   # a view: out is C-contiguous
         raise _nonfinite_error(name, out, arr)
     return out
