@@ -5,8 +5,11 @@ import functools
 __all__ = ["TrainingDivergedError"]
 
 
-class TrainingDivergedError(FloatingPointError):
+class TrainingDivergedError(FloatingPointError, ValueError):
     """The training loss, a gradient, a parameter or the optimizer's state became NaN or infinite.
+
+    Also a ValueError, which scikit-learn's MLPs raise for non-finite weights,
+    so that code written for them catches it from fastnet's estimators too.
 
     ``params_kept`` says what the network holds afterwards:
 

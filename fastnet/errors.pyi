@@ -4,7 +4,7 @@ from .history import History
 
 __all__ = ["TrainingDivergedError"]
 
-class TrainingDivergedError(FloatingPointError):
+class TrainingDivergedError(FloatingPointError, ValueError):
     """The training loss, a gradient, a parameter or the optimizer's state became NaN or infinite; see ``params_kept``."""
 
     epoch: int

@@ -104,6 +104,22 @@ def test_digits_accuracy_matches_sklearn(digits, record_property):
     assert abs(fastnet_acc - sklearn_acc) <= DIGITS_MARGIN, scores
 
 
+@pytest.mark.parametrize("estimator", [MLPRegressor, SkMLPRegressor])
+def test_divergence_is_a_value_error_as_in_sklearn(estimator):
+    # scikit-learn raises ValueError("Solver produced non-finite parameter weights ...");
+    # fastnet's TrainingDivergedError is one too, with the last finite epoch restored.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 4)) * 100
+    y = X.sum(axis=1) * 100
+    model = estimator(solver="sgd", learning_rate_init=10.0, max_iter=50, random_state=0)
+    with warnings.catch_warnings(), np.errstate(all="ignore"), pytest.raises(ValueError) as info:
+        warnings.simplefilter("ignore", ConvergenceWarning)   # scikit-learn's overflows say so too
+        model.fit(X, y)
+    if estimator is MLPRegressor:
+        assert isinstance(info.value, fastnet.TrainingDivergedError) and info.value.epoch > 1
+        assert np.isfinite(model.net_.params).all() and np.isfinite(model.predict(X)).all()
+
+
 def test_in_a_pipeline_and_float32_digits(digits):
     X_train, X_test, y_train, y_test = digits
     model = make_pipeline(StandardScaler(), MLPClassifier(hidden_layer_sizes=(64,), max_iter=60, random_state=0,
