@@ -23,8 +23,8 @@ class TrainingDivergedError(FloatingPointError, ValueError):
       gradient times an enormous step): the parameters are not finite.
 
     ``state_finite`` is False when the optimizer's state (momentum, Adam's
-    moments, ...) is left non-finite, which only ``rollback=False`` can leave:
-    a finite gradient whose square overflows it. Training on needs
+    moments, ...) is left non-finite, which only ``rollback=False`` can leave
+    (a finite gradient whose square overflows Adam's, say). Training on needs
     ``reset_optimizer=True`` then. ``history`` holds the epochs completed
     before ``epoch``.
     """
@@ -51,8 +51,8 @@ class TrainingDivergedError(FloatingPointError, ValueError):
         else:
             kept = "the parameters and optimizer state of the last finite epoch were restored"
         if not state_finite:
-            kept += ("; the optimizer's state is not finite (a gradient's square overflowed it): "
-                     "train on with reset_optimizer=True")
+            kept += ("; the optimizer's state overflowed and is not finite: train on with "
+                     "reset_optimizer=True")
         super().__init__(
             f"training diverged in epoch {epoch} (a loss, gradient, parameter or the optimizer's state "
             f"became NaN or infinite); {kept}. "

@@ -380,7 +380,7 @@ def test_an_optimizer_state_that_overflows_is_a_divergence(dtype, optimizer):
     # Without the copy the finite parameters stay, and the error says to start the state afresh.
     net, X, Y = state_overflow(dtype)
     opt = optimizer()
-    with pytest.raises(fastnet.TrainingDivergedError, match="state is not finite.*reset_optimizer=True") as info:
+    with pytest.raises(fastnet.TrainingDivergedError, match="state overflowed and is not finite.*reset_optimizer=True") as info:
         net.fit(X, Y, optimizer=opt, epochs=3, rollback=False)
     assert info.value.epoch == 1 and info.value.batches_done == 1
     assert not info.value.state_finite and not np.isfinite(opt.state).all()
