@@ -311,11 +311,15 @@ class Network:
             params, state = self._params.copy(), optimizer.state.copy()
             _optimizers.step(optimizer.kernel_id, np.asarray(optimizer.hyper_vector(), dtype=np.float64),
                              optimizer.t, self._params, self._grads, optimizer.state)
-            if not np.isfinite(self._params).all():
+            params_finite = bool(np.isfinite(self._params).all())
+            if not (params_finite and np.isfinite(optimizer.state).all()):
+                # The state too: a finite gradient's square can overflow Adam's, and then
+                # every later step of those weights is 0 or NaN.
                 self._params[:] = params
                 optimizer.state[:] = state
-                raise FloatingPointError(f"this {type(optimizer).__name__} step overflowed the parameters; "
-                                         "it was undone (lower the learning rate)")
+                what = "the parameters" if not params_finite else "the optimizer's state"
+                raise FloatingPointError(f"this {type(optimizer).__name__} step overflowed {what}; "
+                                         "it was undone (lower the learning rate, or scale the inputs)")
 
     # -- training --------------------------------------------------------------------
     def fit(self, X, Y, optimizer=None, epochs=1, batch_size=None, shuffle=True, seed=None, *,

@@ -320,6 +320,25 @@ def test_float32_gradient_overflow_is_not_silent():
     assert np.isfinite(net.grads).all()
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("make", [lambda: fastnet.Adam(lr=0.1), lambda: fastnet.RMSprop(lr=0.1),
+                                  lambda: fastnet.Adagrad(lr=0.1)])
+def test_a_step_that_overflows_the_optimizer_state_is_undone(make, dtype):
+    # A finite gradient of 100 * sqrt(max): its square overflows the state, and the
+    # parameters alone would not show it (those weights just stop moving).
+    net = fastnet.Network([fastnet.Dense(1, 1)], loss="mse", dtype=dtype, seed=0)
+    opt = make()
+    net.backward(np.ones((1, 1)), np.ones((1, 1)))
+    opt.step(net)
+    before = net.params.copy(), opt.state.copy(), opt.t
+    net.grads[:] = 100 * np.sqrt(np.finfo(dtype).max)
+    with pytest.raises(FloatingPointError, match="step overflowed the optimizer's state; it was undone"):
+        opt.step(net)
+    np.testing.assert_array_equal(net.params, before[0])
+    np.testing.assert_array_equal(opt.state, before[1])
+    assert opt.t == before[2]
+
+
 @pytest.mark.parametrize("make", [lambda: fastnet.SGD(lr=0.1), lambda: fastnet.Adam(lr=0.1)])
 def test_an_optimizer_step_never_leaves_non_finite_parameters(make):
     X, Y = big_regression(scale=1.0, n=8)
