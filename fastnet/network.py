@@ -535,21 +535,21 @@ class Network:
                 # even if the interrupt came before the epoch was recorded.
                 optimizer.t = int(step[0])
                 # The interrupt may have come between an epoch that diverged and its check.
-                diverged = not np.isfinite(self._params).all() or (
-                    live_state is not None and not np.isfinite(live_state).all())
-                if diverged:
+                params_finite = bool(np.isfinite(self._params).all())
+                if not params_finite or (live_state is not None and not np.isfinite(live_state).all()):
                     # With rollback=False there is nothing to restore, and the warning below says so.
                     if rollback and live_state is not None:
                         self._params[:] = saved_params
                         live_state[...] = saved_state
                         optimizer.t = saved_t
+                        params_finite = True
                     epochs_done = len(history)
                 else:
                     epochs_done = (optimizer.t - t_start) // batches_per_epoch
                 while len(history) < epochs_done:
                     history.append(len(history) + 1)  # ran, but its figures were not recorded
                 history.interrupted = True
-                kept = ("the parameters of the last completed epoch are kept" if np.isfinite(self._params).all()
+                kept = ("the parameters of the last completed epoch are kept" if params_finite
                         else "the parameters are not finite (the last epoch diverged, and rollback=False "
                              "keeps no copy to restore)")
                 warnings.warn(f"training interrupted by the user after {len(history)} epochs; {kept}",

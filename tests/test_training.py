@@ -445,6 +445,31 @@ def test_keyboard_interrupt_in_a_callback_keeps_the_epochs_done():
     np.testing.assert_array_equal(net.params, same.params)
 
 
+@pytest.mark.parametrize("optimizer", OPTIMIZERS_WITH_STATE[1:])
+def test_ctrl_c_right_after_a_diverged_epoch_still_rolls_it_back(monkeypatch, optimizer):
+    # The signal is seen when the nogil epoch returns, before fit looks at its status:
+    # the epoch's non-finite state must still be undone, with the parameters and t.
+    import fastnet.network
+
+    real = fastnet.network._engine.train_epoch
+
+    def interrupted_after(*args, **kwargs):
+        real(*args, **kwargs)
+        raise KeyboardInterrupt
+
+    net, X, Y = state_overflow("float64")
+    opt = optimizer()
+    net.fit(X[1:], Y[1:], optimizer=opt)
+    before = net.params.copy(), opt.state.copy(), opt.t
+    monkeypatch.setattr(fastnet.network._engine, "train_epoch", interrupted_after)
+    with pytest.warns(RuntimeWarning, match="interrupted by the user after 0 epochs; the parameters of the last"):
+        history = net.fit(X, Y, optimizer=opt, epochs=3)
+    assert history.interrupted and len(history) == 0
+    np.testing.assert_array_equal(net.params, before[0])
+    np.testing.assert_array_equal(opt.state, before[1])
+    assert opt.t == before[2] == 1
+
+
 @pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name == "nt", reason="needs POSIX signals")
 def test_ctrl_c_stops_at_an_epoch_boundary_with_parameters_intact():
     X, Y = regression(2000)
