@@ -459,9 +459,15 @@ class Network:
             # it each batch's gradient is checked in the kernel instead.
             if rollback:
                 saved_params, saved_state, saved_t = np.empty_like(self._params), None, 0
+
+            def restore_epoch_start():
+                self._params[:] = saved_params
+                state[...] = saved_state
+                optimizer.t = saved_t
+
             checked_arrays = OptimizerArrays(self.n_params, self.dtype)
             best, best_value, waited = None, math.inf, 0
-            live_state = None
+            state = None   # the state array the running epoch updates (and a rollback restores)
             warned_val = False
             try:
                 for epoch in range(1, epochs + 1):
@@ -479,7 +485,6 @@ class Network:
                             saved_state = np.empty_like(state)
                         saved_state[...] = state
                         saved_t = optimizer.t
-                    live_state = state   # the state array this epoch updates (and a rollback restores)
                     started = time.perf_counter()
                     loss, status = _engine.train_epoch(
                         self._arch, self._params, self._grads, X, Y, weights, work, batch_size, order,
@@ -488,9 +493,7 @@ class Network:
                     epoch_start_t, optimizer.t = optimizer.t, int(step[0])
                     if status != _engine.EpochStatus.EPOCH_OK:
                         if rollback:
-                            self._params[:] = saved_params
-                            state[...] = saved_state
-                            optimizer.t = saved_t
+                            restore_epoch_start()
                             raise TrainingDivergedError(epoch, history, optimizer.lr)
                         raise TrainingDivergedError(
                             epoch, history, optimizer.lr, batches_done=optimizer.t - epoch_start_t,
@@ -536,12 +539,10 @@ class Network:
                 optimizer.t = int(step[0])
                 # The interrupt may have come between an epoch that diverged and its check.
                 params_finite = bool(np.isfinite(self._params).all())
-                if not params_finite or (live_state is not None and not np.isfinite(live_state).all()):
+                if not params_finite or (state is not None and not np.isfinite(state).all()):
                     # With rollback=False there is nothing to restore, and the warning below says so.
-                    if rollback and live_state is not None:
-                        self._params[:] = saved_params
-                        live_state[...] = saved_state
-                        optimizer.t = saved_t
+                    if rollback and saved_state is not None:
+                        restore_epoch_start()
                         params_finite = True
                     epochs_done = len(history)
                 else:
