@@ -2,24 +2,23 @@
 
 A whole training epoch is one call into typed Cython that runs without the
 GIL; :mod:`fastnet.reference` is the same math in pure Python, the oracle for
-the tests. See ``docs/MATH.md`` for the exact formulas.
+the tests. See ``docs/MATH.md`` for the exact formulas and
+``docs/ARCHITECTURE.md`` for the layout of the package.
 """
 
 from ._version import __version__
-from .activations import ACTIVATIONS, Activation
-from .errors import TrainingDivergedError
-from . import datasets, schedules
-from ._config import get_include, show_config
-from . import reference  # first: fastnet.gradcheck and fastnet.reference import each other
-from .gradcheck import gradcheck
-from .history import History
+from . import datasets
 from .io import load
-from .losses import LOSSES, Loss
-from .network import Dense, Network
-from .optimizers import OPTIMIZERS, SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
-from . import _blas
+from .nn import ACTIVATIONS, LOSSES, Activation, Dense, Loss, Network
+from .optim import OPTIMIZERS, SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop, schedules
+from .reference import gradcheck
+from .runtime import blas as _blas
+from .runtime.config import get_include, show_config
+from .train import History, TrainingDivergedError
+from . import _aliases
 
 _blas.select()  # which OpenBLAS the kernels call: $FASTNET_BLAS, by default numpy's when found
+_aliases.install(__import__(__name__))  # the import paths of fastnet 0.1
 
 __all__ = [
     "__version__", "ACTIVATIONS", "Activation", "LOSSES", "Loss", "OPTIMIZERS", "Optimizer",

@@ -541,9 +541,9 @@ def test_blas_scope_is_reference_counted_across_threads(monkeypatch):
 
 
 def _fastnet_blas_threads():
-    """Thread counts of the BLAS fastnet's gemm calls (fastnet/_blas.py), as threadpoolctl reads them."""
+    """Thread counts of the BLAS fastnet's gemm calls (fastnet/runtime/blas.py), as threadpoolctl reads them."""
     threadpoolctl = pytest.importorskip("threadpoolctl")
-    from fastnet import _blas
+    from fastnet.runtime import blas as _blas
 
     path = _blas.kernel_blas().path
     libs = [lib for lib in threadpoolctl.threadpool_info() if lib["user_api"] == "blas"]

@@ -217,7 +217,7 @@ def weight_arrays(draw, n_rows, memmap_dir):
 
 
 # ---------------------------------------------------------------------------
-# The oracle: is this input valid? (independent of fastnet/_arrays.py)
+# The oracle: is this input valid? (independent of fastnet/checks/arrays.py)
 # ---------------------------------------------------------------------------
 
 def _numbers(arr, dtype):

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import fastnet
-from fastnet import _blas
+from fastnet.runtime import blas as _blas
 from fastnet._core import blas
 from helpers import child_process_env
 
@@ -31,7 +31,7 @@ def _close(actual, expected, dtype):
 
 @pytest.fixture(params=["numpy", "scipy"])
 def gemm_provider(request):
-    """gemm routed to numpy's OpenBLAS, then to scipy's (fastnet/_blas.py); restored after."""
+    """gemm routed to numpy's OpenBLAS, then to scipy's (fastnet/runtime/blas.py); restored after."""
     before = _blas.kernel_blas().provider
     try:
         _blas.select(request.param)
@@ -178,7 +178,7 @@ def _child(code, cwd, **env):
 
 
 def test_fastnet_blas_environment_variable_chooses_the_library(tmp_path):
-    code = ("import fastnet; from fastnet import _blas; from fastnet._core import blas; "
+    code = ("import fastnet; from fastnet.runtime import blas as _blas; from fastnet._core import blas; "
             "print(_blas.kernel_blas().provider, blas._blas64_in_use())")
     scipy_run = _child(code, tmp_path, FASTNET_BLAS="scipy")
     assert scipy_run.returncode == 0, scipy_run.stderr

@@ -349,7 +349,7 @@ def test_networks_never_share_a_cache_line_the_kernels_write():
     # Two networks trained in two threads write their parameters, gradients,
     # workspaces and optimizer state at every batch; a 64-byte line shared by
     # two of them would bounce between the cores (false sharing).
-    from fastnet._arrays import CACHE_LINE
+    from fastnet.checks.arrays import CACHE_LINE
 
     rng = np.random.default_rng(0)
     X, Y = rng.normal(size=(8, 2)), rng.normal(size=(8, 1))
@@ -470,7 +470,7 @@ def test_one_output_networks_match_the_reference(sizes, batch_size, dtype):
 # ---------------------------------------------------------------------------
 
 def test_blas_runs_single_threaded_unless_asked():
-    from fastnet import _threads
+    from fastnet.runtime import threads as _threads
 
     if _threads.blas_threading() != "per-thread":
         pytest.skip("this BLAS has no per-thread thread count")
@@ -520,7 +520,7 @@ def test_more_blas_threads_give_the_same_training():
 def test_overlapping_fits_share_one_blas_setting_and_restore_it():
     # The BLAS thread count is process-wide: overlapping calls must neither
     # undo each other's limit nor leave the process limited afterwards.
-    from fastnet import _threads
+    from fastnet.runtime import threads as _threads
 
     if _threads.blas_threading() != "per-thread":
         pytest.skip("this BLAS has no thread-count setter fastnet can call")

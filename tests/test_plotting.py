@@ -230,7 +230,8 @@ def test_loss_surface_checks_arguments():
 def test_clear_error_without_matplotlib(monkeypatch):
     for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
         monkeypatch.setitem(sys.modules, name, None)        # "import matplotlib..." now fails
-    monkeypatch.delitem(sys.modules, "fastnet.plotting")
+    for name in [m for m in sys.modules if m == "fastnet.plotting" or m.startswith("fastnet.plotting.")]:
+        monkeypatch.delitem(sys.modules, name)
     with pytest.raises(ImportError, match=r"pip install matplotlib \(or fastnet\[plot\]\)"):
         importlib.import_module("fastnet.plotting")
     assert fastnet.Network is Network                       # the rest of fastnet is unaffected

@@ -53,22 +53,23 @@ fastnet\._core\.\w+\.__test__
 fastnet\._core\.network\.__(reduce|setstate)_cython__
 fastnet\._core\.network\.Architecture
 fastnet\._core\.network\.Architecture\.__init__
-fastnet\.history\.History\.__getattr__
+fastnet\.train\.history\.History\.__getattr__
 """
 
 #: The modules that have stubs.
 STUBBED_MODULES = [
     "fastnet._core.activations", "fastnet._core.blas", "fastnet._core.buildinfo", "fastnet._core.dense",
     "fastnet._core.losses", "fastnet._core.network", "fastnet._core.optimizers",
-    "fastnet.activations", "fastnet.datasets", "fastnet.distributed", "fastnet.errors", "fastnet.estimators",
-    "fastnet.gradcheck", "fastnet.history", "fastnet.io", "fastnet.losses", "fastnet.network",
-    "fastnet.optimizers", "fastnet.plotting", "fastnet.schedules",
+    "fastnet.nn.activations", "fastnet.datasets", "fastnet.distributed.data_parallel", "fastnet.train.errors",
+    "fastnet.sklearn.estimators", "fastnet.reference.gradcheck", "fastnet.train.history", "fastnet.io",
+    "fastnet.nn.losses", "fastnet.nn.network", "fastnet.optim.optimizers", "fastnet.plotting.figures",
+    "fastnet.optim.schedules",
     "fastnet.reference.activations", "fastnet.reference.losses", "fastnet.reference.network",
     "fastnet.reference.optimizers", "fastnet.reference.random",
 ]
 #: The stubbed modules that need an optional dependency (Dask, scikit-learn, matplotlib):
 #: stubtest checks them where they import.
-NEED_EXTRAS = {"fastnet.distributed", "fastnet.estimators", "fastnet.plotting"}
+NEED_EXTRAS = {"fastnet.distributed.data_parallel", "fastnet.sklearn.estimators", "fastnet.plotting.figures"}
 
 
 def _mypy_env():

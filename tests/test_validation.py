@@ -7,7 +7,7 @@ given; each safe-to-convert input must give exactly the result of the same
 call on a clean C-contiguous float copy.
 
 Tests marked ``xfail(strict=True)`` (if any) describe a check that belongs in a file
-outside the validation layer (fastnet/network.py); they start passing, and
+outside the validation layer (fastnet/nn/network.py); they start passing, and
 must then lose the marker, when that check is added.
 """
 
@@ -19,8 +19,8 @@ import pytest
 
 import fastnet
 from helpers import child_process_env
-from fastnet._arrays import as_dtype, as_features, as_targets, optimizer_arrays
-from fastnet._validation import check_bool, check_int, check_real, check_seed
+from fastnet.checks.arrays import as_dtype, as_features, as_targets, optimizer_arrays
+from fastnet.checks.scalars import check_bool, check_int, check_real, check_seed
 
 METHODS = ["predict", "loss", "backward", "fit"]
 
@@ -731,7 +731,7 @@ def test_params_setter_checks_its_value():
 
 
 # ---------------------------------------------------------------------------
-# Scalar checks (fastnet/_validation.py) in isolation
+# Scalar checks (fastnet/checks/scalars.py) in isolation
 # ---------------------------------------------------------------------------
 
 def test_scalar_checks():
@@ -896,7 +896,7 @@ def _tamper_state_in_place(how):
 ])
 def test_fit_checks_the_optimizer_again_after_a_callback_changed_it_in_place(how, message):
     # fit skips the full optimizer checks while nothing changed since the last
-    # epoch (fastnet._arrays.OptimizerArrays); a change made in place, to the
+    # epoch (fastnet.checks.arrays.OptimizerArrays); a change made in place, to the
     # same objects, between two epochs must still be caught before the kernel.
     X, Y = data(6)
     net = make_net()

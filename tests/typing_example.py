@@ -18,8 +18,8 @@ import numpy.typing as npt
 import fastnet as fn
 import fastnet.io
 from fastnet import reference
-from fastnet.history import History
-from fastnet.schedules import CosineAnnealingLR, ExponentialLR, LRSchedule, ReduceLROnPlateau, StepLR
+from fastnet.train.history import History
+from fastnet.optim.schedules import CosineAnnealingLR, ExponentialLR, LRSchedule, ReduceLROnPlateau, StepLR
 
 FloatArray = npt.NDArray[np.floating[Any]]
 

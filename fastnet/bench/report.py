@@ -99,7 +99,7 @@ def gemm_rate(n=1024, repeats=5, dtype=np.float32, clock=time.perf_counter):
     np.matmul(A, B, out=C)
     best = min(_timed(lambda: np.matmul(A, B, out=C), clock) for _ in range(repeats))
     result = {"n": n, "dtype": np.dtype(dtype).name, "numpy_seconds": best, "numpy_gflops": flops / best / 1e9}
-    from fastnet import _blas
+    from fastnet.runtime import blas as _blas
     from fastnet._core import blas
 
     blas._gemm(False, False, 1.0, A, B, 0.0, C)
@@ -347,7 +347,7 @@ def gemm_thread_speedup(workload, dtype="float32", n_threads=2, repeats=5):
     workload cannot scale better than its products do.
     """
     from fastnet._core import blas
-    from fastnet._threads import blas_threads
+    from fastnet.runtime.threads import blas_threads
 
     rng = np.random.default_rng(0)
     b = min(workload.batch_size, workload.n_samples)

@@ -27,15 +27,15 @@ A quick tour::
     ref.gradcheck(net, X, y)        # backprop vs finite differences: ~1e-9 when all is well
 
 The names of the activations, losses and optimizers, their parameters and
-checks live in :mod:`fastnet.activations`, :mod:`fastnet.losses` and
-:mod:`fastnet.optimizers`, shared with the compiled network; this package only
+checks live in :mod:`fastnet.nn.activations`, :mod:`fastnet.nn.losses` and
+:mod:`fastnet.optim.optimizers`, shared with the compiled network; this package only
 says what each name computes. It never imports NumPy (so it runs anywhere
 Python does, and cannot share a bug with the compiled code's array handling),
 and it is slow: every multiply-add is a Python operation.
 """
 
 from . import activations, losses, network, optimizers, random
-from ..gradcheck import gradcheck
+from .gradcheck import gradcheck
 from .network import Dense, Network
 from .optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
 

@@ -12,13 +12,13 @@ derivative here can be written in terms of ``a`` (``sigmoid' = a (1 - a)``,
 ``param`` is the activation's one parameter (leaky_relu's ``negative_slope``),
 0.0 for the others.
 
-The names, parameters and defaults come from :mod:`fastnet.activations`; this
+The names, parameters and defaults come from :mod:`fastnet.nn.activations`; this
 module only says what each name computes.
 """
 
 import math
 
-from ..activations import Activation
+from ..nn.activations import Activation
 
 __all__ = ["forward", "backward", "sigmoid", "FORWARD", "BACKWARD"]
 
@@ -97,7 +97,7 @@ def _softmax_backward(a_row, g_row, param):
     return [a * (g - g_dot_a) for a, g in zip(a_row, g_row)]
 
 
-#: name -> forward and backward; the keys are exactly those of fastnet.activations.ACTIVATIONS
+#: name -> forward and backward; the keys are exactly those of fastnet.nn.activations.ACTIVATIONS
 FORWARD = {
     "identity": _identity,
     "relu": _relu,

@@ -1,6 +1,6 @@
 from collections.abc import Callable, Sequence
 
-from ..activations import Activation
+from ..nn.activations import Activation
 
 __all__ = ["forward", "backward", "sigmoid", "FORWARD", "BACKWARD"]
 

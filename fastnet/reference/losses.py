@@ -18,7 +18,7 @@ half_mse and cross_entropy, ``n * k`` (entries) for the rest.
 
 import math
 
-from ..losses import Loss
+from ..nn.losses import Loss
 from .activations import sigmoid, softmax
 
 __all__ = ["loss_gradient", "weighted_loss_gradient", "KERNELS"]
@@ -80,7 +80,7 @@ def _cross_entropy(z_row, y_row, param):
 
 
 #: name -> (row kernel, what the sum is divided by: "rows" = n, "entries" = n * k).
-#: The keys are exactly those of fastnet.losses.LOSSES.
+#: The keys are exactly those of fastnet.nn.losses.LOSSES.
 KERNELS = {
     "half_mse": (_elementwise(_half_squared), "rows"),
     "mse": (_elementwise(_squared), "entries"),

@@ -1,7 +1,7 @@
 from collections.abc import Callable, Sequence
 from typing import Literal
 
-from ..losses import Loss
+from ..nn.losses import Loss
 
 __all__ = ["loss_gradient", "weighted_loss_gradient", "KERNELS"]
 

@@ -10,12 +10,12 @@ Rows are samples: a batch is a list of ``n`` rows, each a list of floats.
 
 import math
 
-from .._validation import check_bool, check_choice, check_int
-from ..activations import Activation
-from ..errors import TrainingDivergedError
-from ..history import History
-from ..losses import Loss
-from ..optimizers import SGD, make_optimizer
+from ..checks.scalars import check_bool, check_choice, check_int
+from ..nn.activations import Activation
+from ..train.errors import TrainingDivergedError
+from ..train.history import History
+from ..nn.losses import Loss
+from ..optim.optimizers import SGD, make_optimizer
 from . import activations as act
 from ._data import as_flat, as_rows, as_targets, as_weights
 from .losses import loss_gradient, weighted_loss_gradient
@@ -102,7 +102,7 @@ class Network:
 
     layers: Dense layers whose sizes chain (``layers[i].n_out == layers[i+1].n_in``);
     they are initialised in place from ``seed``. loss: a name or a
-    :class:`fastnet.losses.Loss`; the cross-entropies need a sigmoid / softmax
+    :class:`fastnet.nn.losses.Loss`; the cross-entropies need a sigmoid / softmax
     output layer. dtype: ``"float32"`` or ``"float64"``, kept for parity with the
     compiled network; the reference always computes in Python floats (double).
     seed: an integer in [0, 2**64) for the weights and the shuffling.
@@ -250,7 +250,7 @@ class Network:
     # -- training ----------------------------------------------------------------------------
     def fit(self, X, Y, optimizer=None, epochs=1, batch_size=None, shuffle=True, seed=None,
             sample_weight=None):
-        """Train for ``epochs`` epochs; returns a :class:`fastnet.history.History`.
+        """Train for ``epochs`` epochs; returns a :class:`fastnet.train.history.History`.
 
         optimizer: an Optimizer, a name (fresh, default hyperparameters), or None for
         the previous fit's optimizer (its state carries on), else ``SGD(lr=0.01)``.
@@ -311,7 +311,7 @@ class Network:
         self._optimizer = make_optimizer(optimizer)
         return self._optimizer
 
-    # -- hooks for fastnet.optimizers.Optimizer.step ----------------------------------------
+    # -- hooks for fastnet.optim.optimizers.Optimizer.step ----------------------------------------
     def _new_optimizer_state(self, opt):
         return [[opt.initial_state_value(r)] * self.n_params for r in range(opt.n_state)]
 

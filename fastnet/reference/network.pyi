@@ -3,10 +3,10 @@ from typing import Any, TypeAlias
 
 import numpy.typing as npt
 
-from ..activations import Activation
-from ..history import History
-from ..losses import Loss
-from ..optimizers import Optimizer
+from ..nn.activations import Activation
+from ..train.history import History
+from ..nn.losses import Loss
+from ..optim.optimizers import Optimizer
 from .random import SplitMix64
 
 __all__ = ["Dense", "Network"]

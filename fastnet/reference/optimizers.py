@@ -2,7 +2,7 @@
 
 ``update(optimizer, params, grads, state, t)`` changes ``params`` (and ``state``) in
 place. The hyperparameters and the state live in the shared
-:class:`fastnet.optimizers.Optimizer` objects; this module is only the arithmetic,
+:class:`fastnet.optim.optimizers.Optimizer` objects; this module is only the arithmetic,
 element by element, as ``torch.optim`` publishes it.
 
 ``state`` is a list of ``optimizer.n_state`` lists, each as long as ``params``:
@@ -15,7 +15,7 @@ is the 1-based number of this step. The gradient list is never modified.
 
 import math
 
-from .. import optimizers as _shared
+from ..optim import optimizers as _shared
 
 __all__ = ["update", "UPDATES", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad"]
 
@@ -96,7 +96,7 @@ def _adagrad(params, grads, state, t, lr, lr_decay, weight_decay, eps, initial_a
         params[i] = p - clr * g / (math.sqrt(s[i]) + eps)
 
 
-#: name -> update rule; the keys are exactly those of fastnet.optimizers.OPTIMIZERS.
+#: name -> update rule; the keys are exactly those of fastnet.optim.optimizers.OPTIMIZERS.
 UPDATES = {
     "sgd": _sgd,
     "adam": _adam,

@@ -1,11 +1,11 @@
 from collections.abc import Callable, Sequence
 
-from ..optimizers import SGD as SGD
-from ..optimizers import Adagrad as Adagrad
-from ..optimizers import Adam as Adam
-from ..optimizers import AdamW as AdamW
-from ..optimizers import Optimizer
-from ..optimizers import RMSprop as RMSprop
+from ..optim.optimizers import SGD as SGD
+from ..optim.optimizers import Adagrad as Adagrad
+from ..optim.optimizers import Adam as Adam
+from ..optim.optimizers import AdamW as AdamW
+from ..optim.optimizers import Optimizer
+from ..optim.optimizers import RMSprop as RMSprop
 
 __all__ = ["update", "UPDATES", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad"]
 

@@ -6,7 +6,7 @@ core). SplitMix64 is five lines of 64-bit integer arithmetic, so both sides
 draw exactly the same numbers from the same seed.
 """
 
-from .._validation import check_int
+from ..checks.scalars import check_int
 
 __all__ = ["SplitMix64", "shuffled_order", "SHUFFLE_SEED_XOR"]
 

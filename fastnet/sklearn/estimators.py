@@ -111,11 +111,11 @@ try:
     from sklearn.utils.multiclass import check_classification_targets, type_of_target
     from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError("fastnet.estimators needs scikit-learn >= 1.6: pip install 'fastnet[sklearn]'") from exc
+    raise ImportError("fastnet.sklearn.estimators needs scikit-learn >= 1.6: pip install 'fastnet[sklearn]'") from exc
 
 
-from .network import Network
-from .optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
+from ..nn.network import Network
+from ..optim.optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -165,7 +165,7 @@ class _BlasScope:
     @staticmethod
     def _setter():
         """A function ``set(n) -> previous`` for the BLAS fastnet calls, or None."""
-        from . import _threads
+        from ..runtime import threads as _threads
 
         setter = _threads._get_setter()
         if setter is not None:

@@ -3,9 +3,9 @@ from typing import Any, Literal, TypeAlias
 
 import numpy.typing as npt
 
-from .history import History
-from .network import Network
-from .optimizers import Optimizer
+from ..train.history import History
+from ..nn.network import Network
+from ..optim.optimizers import Optimizer
 
 __all__ = ["plot_history", "plot_learning_rates", "plot_loss_surface"]
 

@@ -4,9 +4,9 @@ from typing import Any, Literal, TypeAlias
 import numpy as np
 import numpy.typing as npt
 
-from .history import History
-from .network import Network
-from .optimizers import Optimizer
+from ..train.history import History
+from ..nn.network import Network
+from ..optim.optimizers import Optimizer
 
 __all__ = ["fit_data_parallel", "WorkerLostError"]
 

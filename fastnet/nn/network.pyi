@@ -6,34 +6,18 @@ import numpy as np
 import numpy.typing as npt
 
 from .activations import Activation
-from .history import History
+from .layers import Dense
+from ..train.history import History
 from .losses import Loss
-from .optimizers import Optimizer
-from .schedules import LRSchedule
+from ..optim.optimizers import Optimizer
+from ..optim.schedules import LRSchedule
 
-__all__ = ["Dense", "Network"]
+__all__ = ["Network"]
 
 #: The network's arrays: float32 or float64, as the network's dtype says.
 _FloatArray: TypeAlias = npt.NDArray[np.floating[Any]]
 #: A callback of fit: f(epoch, logs) -> True to stop.
 _Callback: TypeAlias = Callable[[int, dict[str, float]], bool | None]
-
-class Dense:
-    """A dense layer ``z = x W + b``, then the activation.
-
-    ``W`` (n_in, n_out), ``b`` (n_out,) and their gradients ``dW``, ``db`` are
-    views into the flat buffers of the Network the layer belongs to (None
-    before the layer is given to a Network).
-    """
-
-    n_in: int
-    n_out: int
-    activation: Activation
-    W: _FloatArray
-    b: _FloatArray
-    dW: _FloatArray
-    db: _FloatArray
-    def __init__(self, n_in: int, n_out: int, activation: Activation | str = "identity") -> None: ...
 
 class Network:
     """A multi-layer perceptron whose parameters live in one flat buffer."""

@@ -29,7 +29,7 @@ import tempfile
 
 import numpy as np
 
-from ._version import __version__
+from .._version import __version__
 
 __all__ = ["save", "load", "FORMAT_VERSION"]
 
@@ -84,7 +84,7 @@ def _new_file_mode():
 # -- save -------------------------------------------------------------------------
 def _describe_optimizer(optimizer, n_params):
     """The optimizer as (JSON-able dict, state array or None)."""
-    from .optimizers import OPTIMIZERS
+    from ..optim.optimizers import OPTIMIZERS
 
     cls = OPTIMIZERS.get(optimizer.name)
     if cls is None or type(optimizer) is not cls:
@@ -276,7 +276,7 @@ def _build_network(path, config, arrays):
 
 
 def _restore_optimizer(path, net, described, arrays):
-    from .optimizers import OPTIMIZERS
+    from ..optim.optimizers import OPTIMIZERS
 
     try:
         cls = OPTIMIZERS[described["name"]]

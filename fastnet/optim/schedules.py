@@ -7,7 +7,7 @@ formulas. ``epoch`` counts the epochs already run in this ``fit`` (0 first).
 
 import math
 
-from ._validation import check_int, check_real
+from ..checks.scalars import check_int, check_real
 
 __all__ = ["LRSchedule", "StepLR", "ExponentialLR", "CosineAnnealingLR", "ReduceLROnPlateau"]
 

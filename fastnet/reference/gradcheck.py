@@ -14,7 +14,8 @@ Python: values are read with ``float()`` and indexing only.
 
 import math
 
-from ._validation import check_int, check_real
+from ..checks.scalars import check_int, check_real
+from .random import SplitMix64, shuffled_order
 
 __all__ = ["gradcheck"]
 
@@ -70,8 +71,6 @@ def gradcheck(net, X, Y, h=1e-6, max_params=None, seed=0):
     n = len(original)
     checked = range(n)
     if max_params is not None and max_params < n:
-        # imported here: fastnet.reference imports this module, so either may be imported first
-        from .reference.random import SplitMix64, shuffled_order
         checked = sorted(shuffled_order(n, SplitMix64(seed))[:max_params])
     try:
         net.backward(X, Y)

@@ -1,7 +1,7 @@
 import os
 from typing import Any
 
-from .network import Network
+from ..nn.network import Network
 
 __all__ = ["save", "load", "FORMAT_VERSION"]
 

@@ -12,20 +12,21 @@ import warnings
 
 import numpy as np
 
-from ._arrays import (OptimizerArrays, as_dtype, as_features, as_sample_weight, as_targets, exclusive_empty,
+from ..checks.arrays import (OptimizerArrays, as_dtype, as_features, as_sample_weight, as_targets, exclusive_empty,
                       exclusive_zeros, no_weights)
-from ._core import network as _engine
-from ._core import optimizers as _optimizers
-from ._threads import blas_threads
-from ._validation import check_bool, check_int, check_real, check_seed
+from .._core import network as _engine
+from .._core import optimizers as _optimizers
+from ..runtime.threads import DEFAULT_N_THREADS, blas_threads
+from ..checks.scalars import check_bool, check_int, check_real, check_seed
 from .activations import Activation
-from .errors import TrainingDivergedError
-from .history import History
+from .layers import Dense
+from ..train.errors import TrainingDivergedError
+from ..train.history import History
 from .losses import Loss
-from .optimizers import SGD, make_optimizer
-from .progress import make_progress
+from ..optim.optimizers import SGD, make_optimizer
+from ..train.progress import make_progress
 
-__all__ = ["Dense", "Network"]
+__all__ = ["Network"]
 
 # The shuffle generator starts at seed ^ this (docs/MATH.md), so that it does
 # not replay the initialisation stream.
@@ -39,27 +40,6 @@ _MAX_PARAMS = 2**34
 # predict() and loss() work through the data in chunks whose workspace holds
 # about this many numbers (a few MB): bounded memory, and still large GEMMs.
 _CHUNK_ELEMENTS = 1 << 20
-
-
-class Dense:
-    """A dense (fully connected) layer: ``z = x W + b``, then the activation.
-
-    ``W`` has shape (n_in, n_out) and ``b`` shape (n_out,). Once the layer is
-    part of a :class:`Network`, both are views into the network's flat
-    ``params`` buffer (and ``dW``, ``db`` into ``grads``).
-    """
-
-    def __init__(self, n_in, n_out, activation="identity"):
-        self.n_in = check_int("n_in", n_in, low=1)
-        self.n_out = check_int("n_out", n_out, low=1)
-        self.activation = Activation.coerce(activation)
-        self.W = self.b = self.dW = self.db = None
-
-    def _spec(self):
-        return {"n_in": self.n_in, "n_out": self.n_out, "activation": self.activation.to_dict()}
-
-    def __repr__(self):
-        return f"Dense({self.n_in}, {self.n_out}, {self.activation.name!r})"
 
 
 class Network:
@@ -86,7 +66,7 @@ class Network:
     per thread, each releasing the GIL for its epochs.
     """
 
-    def __init__(self, layers, loss="mse", dtype="float32", seed=0, n_threads=1):
+    def __init__(self, layers, loss="mse", dtype="float32", seed=0, n_threads=DEFAULT_N_THREADS):
         layers = list(layers) if not isinstance(layers, Dense) else [layers]
         if not layers:
             raise ValueError("layers must hold at least one Dense layer, got none")
@@ -131,7 +111,7 @@ class Network:
 
     @classmethod
     def mlp(cls, sizes, activation="relu", output_activation=None, loss="mse", dtype="float32",
-            seed=0, negative_slope=None, n_threads=1):
+            seed=0, negative_slope=None, n_threads=DEFAULT_N_THREADS):
         """A stack of Dense layers of the given widths, e.g. ``Network.mlp([64, 128, 10])``.
 
         Hidden layers use ``activation``; the output layer ``output_activation``,
@@ -358,7 +338,7 @@ class Network:
             validation data, else ``loss``) has not improved by more than
             ``min_delta`` for this many epochs, and restore the parameters of the
             best epoch.
-        lr_schedule : fastnet.schedules.LRSchedule or None
+        lr_schedule : fastnet.optim.schedules.LRSchedule or None
             Sets the learning rate of each epoch from the optimizer's ``lr``
             (which is restored when ``fit`` returns).
         max_norm : float > 0 or None
@@ -399,7 +379,7 @@ class Network:
         if early_stopping is not None:
             early_stopping = check_int("early_stopping", early_stopping, low=0)
         if lr_schedule is not None and not hasattr(lr_schedule, "lr"):
-            raise TypeError(f"lr_schedule must be a fastnet.schedules.LRSchedule, got {type(lr_schedule).__name__}")
+            raise TypeError(f"lr_schedule must be a fastnet.optim.schedules.LRSchedule, got {type(lr_schedule).__name__}")
         shuffle = check_bool("shuffle", shuffle)
         if isinstance(callbacks, (str, bytes)) or not hasattr(callbacks, "__iter__"):
             raise TypeError(f"callbacks must be a list of callables f(epoch, logs), got "
@@ -590,7 +570,7 @@ class Network:
         ``metadata`` (JSON-serialisable) replaces ``self.metadata`` in the file if given.
         Returns the path written (``.npz`` appended when missing).
         """
-        from .io import save
+        from ..io import save
 
         return save(self, path, include_optimizer=include_optimizer, metadata=metadata)
 

@@ -22,9 +22,13 @@ import contextlib
 import ctypes
 import threading
 
-from . import _blas
+from . import blas as _blas
 
-__all__ = ["blas_threads", "blas_threading"]
+__all__ = ["DEFAULT_N_THREADS", "blas_threads", "blas_threading"]
+
+#: The BLAS threads a Network's calls use unless told otherwise: one, so that
+#: fastnet never oversubscribes the cores of a user who parallelises around it.
+DEFAULT_N_THREADS = 1
 
 _lock = threading.Lock()
 _setter = None

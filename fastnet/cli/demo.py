@@ -10,9 +10,9 @@ import time
 
 import numpy as np
 
-from . import datasets
-from .network import Network
-from .optimizers import Adam
+from .. import datasets
+from ..nn.network import Network
+from ..optim.optimizers import Adam
 
 __all__ = ["run_demo"]
 
@@ -61,7 +61,7 @@ def run_demo(epochs=300, seed=0, plot_dir=".", progress=True):
                    epochs, 8, 0.01, rmse, progress)
 
     try:
-        from . import plotting
+        from .. import plotting
     except ImportError:
         print("\n(install matplotlib, or fastnet[plot], for the loss-curve plots)")
     else:

@@ -6,7 +6,7 @@ order, and a test checks it); the reference implements each by name. The
 formulas are in ``docs/MATH.md``.
 """
 
-from ._validation import check_choice, check_real
+from ..checks.scalars import check_choice, check_real
 
 __all__ = ["ACTIVATIONS", "Activation"]
 

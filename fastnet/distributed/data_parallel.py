@@ -63,13 +63,13 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError("fastnet.distributed needs Dask: pip install 'fastnet[dask]'") from exc
 
-from ._arrays import as_features, as_targets
-from ._validation import check_int, check_real, check_seed
-from .errors import TrainingDivergedError
-from .history import History
-from .losses import Loss
-from .network import Dense, Network
-from .optimizers import SGD, make_optimizer
+from ..checks.arrays import as_features, as_targets
+from ..checks.scalars import check_int, check_real, check_seed
+from ..train.errors import TrainingDivergedError
+from ..train.history import History
+from ..nn.losses import Loss
+from ..nn.network import Dense, Network
+from ..optim.optimizers import SGD, make_optimizer
 
 __all__ = ["fit_data_parallel", "WorkerLostError"]
 

@@ -1,8 +1,8 @@
 import abc
 from typing import Any, ClassVar, TypeAlias
 
-from .network import Network
-from .reference.network import Network as ReferenceNetwork
+from ..nn.network import Network
+from ..reference.network import Network as ReferenceNetwork
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "OPTIMIZERS", "make_optimizer"]
 

@@ -15,8 +15,8 @@ argument, what was expected and what was given.
 
 import numpy as np
 
-from ._core import network as _engine
-from ._core import optimizers as _optimizer_kernels
+from .._core import network as _engine
+from .._core import optimizers as _optimizer_kernels
 
 __all__ = ["DTYPES", "as_dtype", "as_features", "as_targets", "optimizer_arrays"]
 
@@ -218,7 +218,7 @@ def optimizer_arrays(optimizer, n_params, dtype):
     epochs), or a subclass that changed ``hyper_vector()`` or has no kernel,
     must be caught here. Call it right before every nogil call that updates.
     """
-    from .optimizers import Optimizer
+    from ..optim.optimizers import Optimizer
 
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer must be a fastnet.Optimizer, got {type(optimizer).__name__}")

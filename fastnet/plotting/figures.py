@@ -26,10 +26,10 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised only without matplotlib
     raise ImportError("fastnet.plotting needs matplotlib: pip install matplotlib (or fastnet[plot])") from exc
 
-from ._core import optimizers as _kernels
-from .errors import TrainingDivergedError
-from .network import Network
-from .optimizers import OPTIMIZERS, SGD, Optimizer
+from .._core import optimizers as _kernels
+from ..train.errors import TrainingDivergedError
+from ..nn.network import Network
+from ..optim.optimizers import OPTIMIZERS, SGD, Optimizer
 
 __all__ = ["plot_history", "plot_learning_rates", "plot_loss_surface"]
 

@@ -5,9 +5,9 @@ import numpy as np
 import numpy.typing as npt
 from typing_extensions import Self
 
-from .history import History
-from .network import Network
-from .optimizers import Optimizer
+from ..train.history import History
+from ..nn.network import Network
+from ..optim.optimizers import Optimizer
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 

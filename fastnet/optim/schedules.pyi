@@ -1,6 +1,6 @@
 from typing import Literal
 
-from .history import History
+from ..train.history import History
 
 __all__ = ["LRSchedule", "StepLR", "ExponentialLR", "CosineAnnealingLR", "ReduceLROnPlateau"]
 

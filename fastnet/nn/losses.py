@@ -5,7 +5,7 @@ This table is the one list of losses; the kernels number them by position
 The formulas are in ``docs/MATH.md``.
 """
 
-from ._validation import check_choice, check_real
+from ..checks.scalars import check_choice, check_real
 
 __all__ = ["LOSSES", "Loss"]
 

@@ -21,6 +21,9 @@ from typing import Any, Literal, overload
 __all__ = ["get_include", "show_config"]
 
 # Environment variables that set how many threads a BLAS or OpenMP runtime starts.
+# fastnet/runtime/config.py -> fastnet/
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                      "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 
@@ -43,7 +46,7 @@ def get_include() -> str:
     ``sys.path``, which Cython searches too; ``get_include`` is for builds
     that do not run in the same environment, such as ``cython -I``.
     """
-    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return os.path.dirname(_PACKAGE_DIR)
 
 
 def _version_of(module_name: str) -> str | None:
@@ -56,7 +59,7 @@ def _version_of(module_name: str) -> str | None:
 
 def _build_section() -> dict[str, Any]:
     try:
-        from ._core import buildinfo
+        from .._core import buildinfo
     except Exception as exc:  # a broken install is exactly what a bug report must show
         return {"error": f"fastnet._core.buildinfo cannot be imported: {type(exc).__name__}: {exc}"}
     return {
@@ -69,7 +72,7 @@ def _build_section() -> dict[str, Any]:
 
 def _kernel_blas_section() -> dict[str, Any]:
     """Which library the kernels' gemm and axpy call, and how that was chosen."""
-    library = importlib.import_module("fastnet._blas").kernel_blas()
+    library = importlib.import_module("fastnet.runtime.blas").kernel_blas()
     return {"provider": library.provider, "path": library.path,
             "FASTNET_BLAS": os.environ.get("FASTNET_BLAS", "auto")}
 
@@ -96,7 +99,7 @@ def _loaded_blas_section() -> list[dict[str, Any]] | None:
         return None
     # numpy and scipy each vendor an OpenBLAS (both file names may say
     # "scipy_openblas"); fastnet/_blas.py knows which one the kernels call.
-    gemm_path = importlib.import_module("fastnet._blas").kernel_blas().path
+    gemm_path = importlib.import_module("fastnet.runtime.blas").kernel_blas().path
     ours = os.path.realpath(gemm_path) if gemm_path else None
     libraries = []
     for info in threadpool_info():
@@ -122,19 +125,11 @@ def _loaded_blas_section() -> list[dict[str, Any]] | None:
 
 def _fastnet_threading() -> dict[str, Any]:
     """fastnet's own setting: the BLAS threads a Network's calls may use, and how that is enforced."""
-    import inspect
-
     try:
-        from .network import Network
-
-        default = inspect.signature(Network).parameters["n_threads"].default
-    except (ImportError, KeyError, ValueError):
-        default = None
-    try:
-        mechanism = importlib.import_module("fastnet._threads").blas_threading()
-    except (ImportError, AttributeError):
-        mechanism = None
-    return {"default_n_threads": default, "blas_limit": mechanism}
+        from . import threads
+    except ImportError:  # a broken install is what a bug report must show
+        return {"default_n_threads": None, "blas_limit": None}
+    return {"default_n_threads": threads.DEFAULT_N_THREADS, "blas_limit": threads.blas_threading()}
 
 
 def _threads_section(loaded: list[dict[str, Any]] | None) -> dict[str, Any]:
@@ -160,11 +155,11 @@ def _threads_section(loaded: list[dict[str, Any]] | None) -> dict[str, Any]:
 
 
 def _collect() -> dict[str, Any]:
-    from ._version import __version__
+    from .._version import __version__
 
     loaded = _loaded_blas_section()
     return {
-        "fastnet": {"version": __version__, "path": os.path.dirname(os.path.abspath(__file__))},
+        "fastnet": {"version": __version__, "path": _PACKAGE_DIR},
         "build": _build_section(),
         "python": {"version": platform.python_version(), "implementation": platform.python_implementation(),
                    "executable": sys.executable, "platform": platform.platform(),

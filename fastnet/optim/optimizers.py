@@ -15,7 +15,7 @@ import contextlib
 import threading
 import weakref
 
-from ._validation import check_bool, check_real
+from ..checks.scalars import check_bool, check_real
 
 _BIND_LOCK = threading.Lock()
 

@@ -118,7 +118,7 @@ def _scipy_library():
 def select(choice=None):
     """Point gemm and axpy at the library ``choice`` (default: ``$FASTNET_BLAS`` or "auto") says; returns it."""
     global _selected
-    from ._core import blas
+    from .._core import blas
 
     if choice is None:
         choice = os.environ.get(_ENV, "auto").strip().lower() or "auto"

@@ -1,0 +1,42 @@
+"""The layers a :class:`fastnet.Network` is built from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..checks.scalars import check_int
+from .activations import Activation
+
+__all__ = ["Dense"]
+
+
+class Dense:
+    """A dense (fully connected) layer: ``z = x W + b``, then the activation.
+
+    ``W`` has shape (n_in, n_out) and ``b`` shape (n_out,). Once the layer is
+    part of a :class:`Network`, both are views into the network's flat
+    ``params`` buffer (and ``dW``, ``db`` into ``grads``); before that they are None.
+    """
+
+    n_in: int
+    n_out: int
+    activation: Activation
+    W: npt.NDArray[np.floating[Any]]
+    b: npt.NDArray[np.floating[Any]]
+    dW: npt.NDArray[np.floating[Any]]
+    db: npt.NDArray[np.floating[Any]]
+
+    def __init__(self, n_in: int, n_out: int, activation: Activation | str = "identity") -> None:
+        self.n_in = check_int("n_in", n_in, low=1)
+        self.n_out = check_int("n_out", n_out, low=1)
+        self.activation = Activation.coerce(activation)
+        self.W = self.b = self.dW = self.db = None  # type: ignore[assignment]  # set by the Network
+
+    def _spec(self) -> dict[str, Any]:
+        return {"n_in": self.n_in, "n_out": self.n_out, "activation": self.activation.to_dict()}
+
+    def __repr__(self) -> str:
+        return f"Dense({self.n_in}, {self.n_out}, {self.activation.name!r})"

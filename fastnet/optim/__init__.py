@@ -1,0 +1,7 @@
+"""Optimizers (the one list of them, :data:`OPTIMIZERS`) and learning-rate schedules."""
+
+from .optimizers import OPTIMIZERS, SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop, make_optimizer
+from .schedules import CosineAnnealingLR, ExponentialLR, LRSchedule, ReduceLROnPlateau, StepLR
+
+__all__ = ["OPTIMIZERS", "Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "make_optimizer",
+           "LRSchedule", "StepLR", "ExponentialLR", "CosineAnnealingLR", "ReduceLROnPlateau"]
