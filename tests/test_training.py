@@ -461,7 +461,7 @@ def test_ctrl_c_right_after_a_diverged_epoch_still_rolls_it_back(monkeypatch, op
     opt = optimizer()
     net.fit(X[1:], Y[1:], optimizer=opt)
     before = net.params.copy(), opt.state.copy(), opt.t
-    monkeypatch.setattr(fastnet.network._engine, "train_epoch", interrupted_after)
+    monkeypatch.setattr(fastnet.train.fit._engine, "train_epoch", interrupted_after)
     with pytest.warns(RuntimeWarning, match="interrupted by the user after 0 epochs; the parameters of the last"):
         history = net.fit(X, Y, optimizer=opt, epochs=3)
     assert history.interrupted and len(history) == 0

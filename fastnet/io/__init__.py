@@ -5,6 +5,6 @@ The file format itself lives beside the class it stores, in
 where the conversions to and from other formats go.
 """
 
-from ..nn.archive import FORMAT_VERSION, load, save
+from .npz import FORMAT_VERSION, load, save
 
 __all__ = ["save", "load", "FORMAT_VERSION"]

@@ -1,30 +1,27 @@
 """The compiled network: a thin Python layer over the nogil kernels in fastnet._core.
 
-Everything a kernel assumes is checked here first (fastnet/_arrays.py); every
+Everything a kernel assumes is checked here first (fastnet/checks/); every
 buffer is allocated here, once; the kernels then run without the GIL. A whole
-training epoch is one call into ``fastnet._core.network.train_epoch``.
+training epoch is one call into ``fastnet._core.network.train_epoch``, made by
+``fit`` (fastnet/train/fit.py, the loop around it).
 """
 
 import math
 import threading
-import time
-import warnings
 
 import numpy as np
 
-from ..checks.arrays import (OptimizerArrays, as_dtype, as_features, as_sample_weight, as_targets, exclusive_empty,
+from ..checks.arrays import (as_dtype, as_features, as_sample_weight, as_targets, exclusive_empty,
                       exclusive_zeros, no_weights)
 from .._core import network as _engine
 from .._core import optimizers as _optimizers
 from ..runtime.threads import DEFAULT_N_THREADS, blas_threads
-from ..checks.scalars import check_bool, check_int, check_real, check_seed
+from ..checks.scalars import check_int, check_seed
+from . import archive
 from .activations import Activation
 from .layers import Dense
-from ..train.errors import TrainingDivergedError
-from ..train.history import History
 from .losses import Loss
-from ..optim.optimizers import SGD, make_optimizer
-from ..train.progress import make_progress
+from ..train.fit import fit as _fit
 
 __all__ = ["Network"]
 
@@ -370,178 +367,14 @@ class Network:
         :class:`fastnet.TrainingDivergedError` (with ``rollback=False``: keeps the
         last finite batch's parameters; the error's ``params_kept`` tells which).
         """
-        X, Y = self._check_xy(X, Y)
-        weights = as_sample_weight(sample_weight, X.shape[0], self.dtype)
-        epochs = check_int("epochs", epochs, low=0)
-        batch_size = check_int("batch_size", batch_size, low=1, allow_none=True)
-        max_norm = 0.0 if max_norm is None else check_real("max_norm", max_norm, low=0.0, low_open=True)
-        min_delta = check_real("min_delta", min_delta, low=0.0)
-        if early_stopping is not None:
-            early_stopping = check_int("early_stopping", early_stopping, low=0)
-        if lr_schedule is not None and not hasattr(lr_schedule, "lr"):
-            raise TypeError(f"lr_schedule must be a fastnet.optim.schedules.LRSchedule, got {type(lr_schedule).__name__}")
-        shuffle = check_bool("shuffle", shuffle)
-        if isinstance(callbacks, (str, bytes)) or not hasattr(callbacks, "__iter__"):
-            raise TypeError(f"callbacks must be a list of callables f(epoch, logs), got "
-                            f"{type(callbacks).__name__} {callbacks!r}")
-        callbacks = list(callbacks)
-        for cb in callbacks:
-            if not callable(cb):
-                raise TypeError(f"callbacks must be callables f(epoch, logs), got {cb!r}")
-        if validation_data is not None and validation_split is not None:
-            raise ValueError("give validation_data or validation_split, not both")
-        if validation_split is not None:
-            fraction = check_real("validation_split", validation_split, low=0.0, high=1.0,
-                                  low_open=True, high_open=True)
-            n_val = int(round(X.shape[0] * fraction))
-            if not 1 <= n_val < X.shape[0]:
-                raise ValueError(f"validation_split={fraction} of {X.shape[0]} samples leaves "
-                                 f"{n_val} for validation and {X.shape[0] - n_val} for training; both must be >= 1")
-            validation_data = (X[-n_val:], Y[-n_val:])
-            X, Y = X[:-n_val], Y[:-n_val]
-            if weights.size:
-                weights = np.ascontiguousarray(weights[:-n_val])
-                if not weights.sum() > 0:
-                    raise ValueError("sample_weight is zero on every training row left after validation_split")
-        if validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-                raise TypeError("validation_data must be a pair (X_val, Y_val)")
-            validation_data = self._check_xy(*validation_data, names=("X_val", "Y_val"))
-        n = X.shape[0]
-        batch_size = n if batch_size is None else min(batch_size, n)
-        if seed is not None:
-            seed = check_seed(seed)
-        reset_optimizer = check_bool("reset_optimizer", reset_optimizer)
-        rollback = check_bool("rollback", rollback)
-        monitor = "val_loss" if validation_data is not None else "loss"
+        return _fit(self, X, Y, optimizer, epochs=epochs, batch_size=batch_size, shuffle=shuffle, seed=seed,
+                    sample_weight=sample_weight, validation_data=validation_data,
+                    validation_split=validation_split, early_stopping=early_stopping, min_delta=min_delta,
+                    lr_schedule=lr_schedule, max_norm=max_norm, callbacks=callbacks, progress=progress,
+                    reset_optimizer=reset_optimizer, rollback=rollback)
 
-        history = History()
-        display = make_progress(progress, epochs)
-        with self._lock, blas_threads(self._n_threads):
-            # Everything that changes this network's state happens under its lock,
-            # so that a fit in another thread never sees half of it.
-            if seed is not None:
-                self._shuffle_state[0] = seed ^ _SHUFFLE_SALT
-            if optimizer is None:
-                optimizer = self._optimizer if self._optimizer is not None else SGD(lr=0.01)
-            optimizer = make_optimizer(optimizer)
-            base_lr = optimizer.lr
-            if reset_optimizer:
-                optimizer.reset()
-            optimizer.bind(self)
-            self._optimizer = optimizer
-            work = self._workspace(batch_size)
-            order = np.empty(n, dtype=np.intp)
-            step = np.array([optimizer.t], dtype=np.int64)
-            t_start, batches_per_epoch = optimizer.t, -(-n // batch_size)
-            # The rollback copy (parameters, optimizer state, step count: all an epoch
-            # changes) is what fit allocates that scales with the parameters; without
-            # it each batch's gradient is checked in the kernel instead.
-            if rollback:
-                saved_params, saved_state, saved_t = np.empty_like(self._params), None, 0
-
-            def restore_epoch_start():
-                self._params[:] = saved_params
-                state[...] = saved_state
-                optimizer.t = saved_t
-
-            checked_arrays = OptimizerArrays(self.n_params, self.dtype)
-            best, best_value, waited = None, math.inf, 0
-            state = None   # the state array the running epoch updates (and a rollback restores)
-            warned_val = False
-            try:
-                for epoch in range(1, epochs + 1):
-                    if lr_schedule is not None:
-                        optimizer.lr = check_real("lr from lr_schedule", lr_schedule.lr(epoch - 1, base_lr, history),
-                                                  low=0.0, low_open=True)
-                    # Checked before every epoch: a callback may have reset or replaced them,
-                    # and the kernel trusts their shapes.
-                    hyper, state = checked_arrays(optimizer)
-                    step[0] = optimizer.t
-                    if rollback:
-                        # Taken here, not after the last epoch: a callback may have changed them.
-                        saved_params[:] = self._params
-                        if saved_state is None or saved_state.shape != state.shape:
-                            saved_state = np.empty_like(state)
-                        saved_state[...] = state
-                        saved_t = optimizer.t
-                    started = time.perf_counter()
-                    loss, status = _engine.train_epoch(
-                        self._arch, self._params, self._grads, X, Y, weights, work, batch_size, order,
-                        shuffle, self._shuffle_state, optimizer.kernel_id, hyper,
-                        state, step, max_norm, not rollback)
-                    epoch_start_t, optimizer.t = optimizer.t, int(step[0])
-                    if status != _engine.EpochStatus.EPOCH_OK:
-                        if rollback:
-                            restore_epoch_start()
-                            raise TrainingDivergedError(epoch, history, optimizer.lr)
-                        raise TrainingDivergedError(
-                            epoch, history, optimizer.lr, batches_done=optimizer.t - epoch_start_t,
-                            params_kept="last_batch" if np.isfinite(self._params).all() else "none",
-                            state_finite=bool(np.isfinite(state).all()))
-                    logs = {"loss": loss}
-                    if validation_data is not None:
-                        logs.update(self._evaluate(*validation_data))
-                        if not math.isfinite(logs["val_loss"]) and not warned_val:
-                            warned_val = True   # once per fit: the history holds every value
-                            warnings.warn(f"epoch {epoch}: the validation loss is {logs['val_loss']} (the "
-                                          "outputs overflow on the validation data; it is recorded as is, "
-                                          "and early stopping never counts it as an improvement)",
-                                          RuntimeWarning, stacklevel=2)
-                    logs["lr"] = optimizer.lr
-                    logs["time"] = time.perf_counter() - started
-                    history.append(epoch, **logs)
-                    display.update(epoch, logs)
-
-                    stop = False
-                    if early_stopping is not None:
-                        value = logs[monitor]
-                        if value < best_value - min_delta:
-                            best_value, waited, history.best_epoch = value, 0, epoch
-                            if best is None:
-                                best = self._params.copy()
-                            else:
-                                best[:] = self._params
-                        else:
-                            waited += 1
-                            stop = waited > early_stopping
-                    for cb in callbacks:
-                        if cb(epoch, dict(logs)) is True:
-                            stop = True
-                    if stop:
-                        history.stopped_early = True
-                        break
-            except KeyboardInterrupt:
-                # The signal is only seen between nogil calls, so the parameters hold
-                # a whole number of epochs; keep them (unless that epoch diverged).
-                # The step counter, advanced inside the kernel, tells how many ran
-                # even if the interrupt came before the epoch was recorded.
-                optimizer.t = int(step[0])
-                # The interrupt may have come between an epoch that diverged and its check.
-                params_finite = bool(np.isfinite(self._params).all())
-                if not params_finite or (state is not None and not np.isfinite(state).all()):
-                    # With rollback=False there is nothing to restore, and the warning below says so.
-                    if rollback and saved_state is not None:
-                        restore_epoch_start()
-                        params_finite = True
-                    epochs_done = len(history)
-                else:
-                    epochs_done = (optimizer.t - t_start) // batches_per_epoch
-                while len(history) < epochs_done:
-                    history.append(len(history) + 1)  # ran, but its figures were not recorded
-                history.interrupted = True
-                kept = ("the parameters of the last completed epoch are kept" if params_finite
-                        else "the parameters are not finite (the last epoch diverged, and rollback=False "
-                             "keeps no copy to restore)")
-                warnings.warn(f"training interrupted by the user after {len(history)} epochs; {kept}",
-                              RuntimeWarning, stacklevel=2)
-            finally:
-                display.close()
-                if lr_schedule is not None:
-                    optimizer.lr = base_lr
-            if history.stopped_early and best is not None and early_stopping is not None:
-                self._params[:] = best  # restore the best epoch's parameters
-        return history
+    def _restart_shuffle(self, seed):
+        self._shuffle_state[0] = seed ^ _SHUFFLE_SALT
 
     def partial_fit(self, X, Y, epochs=1, **kwargs):
         """Continue training from the current parameters and optimizer state (``fit`` with ``epochs=1``)."""
@@ -570,9 +403,7 @@ class Network:
         ``metadata`` (JSON-serialisable) replaces ``self.metadata`` in the file if given.
         Returns the path written (``.npz`` appended when missing).
         """
-        from ..io import save
-
-        return save(self, path, include_optimizer=include_optimizer, metadata=metadata)
+        return archive.save(self, path, include_optimizer=include_optimizer, metadata=metadata)
 
     # -- pickling (joblib, multiprocessing) ------------------------------------------
     def __getstate__(self):

@@ -1,0 +1,306 @@
+"""``Network.fit``, in its phases: check the arguments, hold out validation data,
+take the optimizer, run the epochs (one nogil call each), and finish.
+
+This module drives the compiled engine through the network's own buffers
+(``_arch``, ``_params``, ``_grads``, ``_workspace``, ``_lock``); it never names
+a layer, an activation or a loss, so it imports nothing of :mod:`fastnet.nn`,
+which calls it. What runs between two epochs -- the learning-rate schedule,
+validation, early stopping, callbacks, the divergence rollback -- is here too,
+each in its own small piece.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .._core import network as _engine
+from ..checks.arrays import OptimizerArrays, as_sample_weight
+from ..checks.scalars import check_bool, check_int, check_real, check_seed
+from ..optim.optimizers import SGD, Optimizer, make_optimizer
+from ..runtime.threads import blas_threads
+from .errors import TrainingDivergedError
+from .history import History
+from .progress import make_progress
+
+__all__ = ["fit"]
+
+Callback = Callable[[int, dict[str, float]], "bool | None"]
+
+
+# -- phase 1: the arguments ------------------------------------------------------------
+@dataclass
+class _Plan:
+    """The checked arguments of one ``fit``."""
+
+    X: Any
+    Y: Any
+    weights: Any
+    epochs: int
+    batch_size: int
+    shuffle: bool
+    seed: int | None
+    max_norm: float
+    min_delta: float
+    early_stopping: int | None
+    lr_schedule: Any
+    callbacks: list[Callback]
+    validation_data: tuple[Any, Any] | None
+    reset_optimizer: bool
+    rollback: bool
+
+    @property
+    def monitor(self) -> str:
+        return "val_loss" if self.validation_data is not None else "loss"
+
+
+def _check_callbacks(callbacks: Iterable[Callback]) -> list[Callback]:
+    if isinstance(callbacks, (str, bytes)) or not hasattr(callbacks, "__iter__"):
+        raise TypeError(f"callbacks must be a list of callables f(epoch, logs), got "
+                        f"{type(callbacks).__name__} {callbacks!r}")
+    callbacks = list(callbacks)
+    for cb in callbacks:
+        if not callable(cb):
+            raise TypeError(f"callbacks must be callables f(epoch, logs), got {cb!r}")
+    return callbacks
+
+
+def _split_validation(X: Any, Y: Any, weights: Any, validation_split: Any) -> tuple[Any, Any, Any, tuple[Any, Any]]:
+    """Hold out the last rows (as Keras does) as validation data."""
+    fraction = check_real("validation_split", validation_split, low=0.0, high=1.0, low_open=True, high_open=True)
+    n_val = int(round(X.shape[0] * fraction))
+    if not 1 <= n_val < X.shape[0]:
+        raise ValueError(f"validation_split={fraction} of {X.shape[0]} samples leaves "
+                         f"{n_val} for validation and {X.shape[0] - n_val} for training; both must be >= 1")
+    validation = (X[-n_val:], Y[-n_val:])
+    X, Y = X[:-n_val], Y[:-n_val]
+    if weights.size:
+        weights = np.ascontiguousarray(weights[:-n_val])
+        if not weights.sum() > 0:
+            raise ValueError("sample_weight is zero on every training row left after validation_split")
+    return X, Y, weights, validation
+
+
+def _check_arguments(net: Any, X: Any, Y: Any, *, epochs: Any, batch_size: Any, shuffle: Any, seed: Any,
+                     sample_weight: Any, validation_data: Any, validation_split: Any, early_stopping: Any,
+                     min_delta: Any, lr_schedule: Any, max_norm: Any, callbacks: Any,
+                     reset_optimizer: Any, rollback: Any) -> _Plan:
+    X, Y = net._check_xy(X, Y)
+    weights = as_sample_weight(sample_weight, X.shape[0], net.dtype)
+    epochs = check_int("epochs", epochs, low=0)
+    batch_size = check_int("batch_size", batch_size, low=1, allow_none=True)
+    max_norm = 0.0 if max_norm is None else check_real("max_norm", max_norm, low=0.0, low_open=True)
+    min_delta = check_real("min_delta", min_delta, low=0.0)
+    if early_stopping is not None:
+        early_stopping = check_int("early_stopping", early_stopping, low=0)
+    if lr_schedule is not None and not hasattr(lr_schedule, "lr"):
+        raise TypeError(f"lr_schedule must be a fastnet.schedules.LRSchedule, got {type(lr_schedule).__name__}")
+    shuffle = check_bool("shuffle", shuffle)
+    callbacks = _check_callbacks(callbacks)
+    if validation_data is not None and validation_split is not None:
+        raise ValueError("give validation_data or validation_split, not both")
+    if validation_split is not None:
+        X, Y, weights, validation_data = _split_validation(X, Y, weights, validation_split)
+    if validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise TypeError("validation_data must be a pair (X_val, Y_val)")
+        validation_data = net._check_xy(*validation_data, names=("X_val", "Y_val"))
+    n = X.shape[0]
+    return _Plan(X=X, Y=Y, weights=weights, epochs=epochs, batch_size=n if batch_size is None else min(batch_size, n),
+                 shuffle=shuffle, seed=None if seed is None else check_seed(seed), max_norm=max_norm,
+                 min_delta=min_delta, early_stopping=early_stopping, lr_schedule=lr_schedule, callbacks=callbacks,
+                 validation_data=validation_data, reset_optimizer=check_bool("reset_optimizer", reset_optimizer),
+                 rollback=check_bool("rollback", rollback))
+
+
+# -- what runs between epochs ------------------------------------------------------------
+class _Rollback:
+    """The parameters, optimizer state and step count at the start of an epoch, to undo one that diverges."""
+
+    def __init__(self, params: Any) -> None:
+        self.params, self.state, self.t = np.empty_like(params), None, 0
+        self.taken = False
+
+    def take(self, params: Any, state: Any, optimizer: Optimizer) -> None:
+        # Taken every epoch, not once: a callback may have changed them.
+        self.params[:] = params
+        if self.state is None or self.state.shape != state.shape:
+            self.state = np.empty_like(state)
+        self.state[...] = state
+        self.t, self.taken = optimizer.t, True
+
+    def restore(self, params: Any, state: Any, optimizer: Optimizer) -> None:
+        params[:] = self.params
+        state[...] = self.state
+        optimizer.t = self.t
+
+
+@dataclass
+class _EarlyStopping:
+    """Patience on the monitored loss; keeps the best epoch's parameters."""
+
+    patience: int | None
+    min_delta: float
+    best_value: float = math.inf
+    waited: int = 0
+    best: Any = field(default=None, repr=False)
+
+    def should_stop(self, value: float, epoch: int, params: Any, history: History) -> bool:
+        if self.patience is None:
+            return False
+        if value < self.best_value - self.min_delta:
+            self.best_value, self.waited, history.best_epoch = value, 0, epoch
+            if self.best is None:
+                self.best = params.copy()
+            else:
+                self.best[:] = params
+            return False
+        self.waited += 1
+        return self.waited > self.patience
+
+
+# -- phase 2: the optimizer and the loop ----------------------------------------------------
+def _take_optimizer(net: Any, optimizer: Any, reset: bool) -> Optimizer:
+    if optimizer is None:
+        optimizer = net._optimizer if net._optimizer is not None else SGD(lr=0.01)
+    optimizer = make_optimizer(optimizer)
+    if reset:
+        optimizer.reset()
+    optimizer.bind(net)
+    net._optimizer = optimizer
+    return optimizer
+
+
+class _Loop:
+    """The epochs of one ``fit``: every buffer they use is made once, in ``__init__``."""
+
+    def __init__(self, net: Any, plan: _Plan, optimizer: Optimizer, history: History) -> None:
+        self.net, self.plan, self.optimizer, self.history = net, plan, optimizer, history
+        self.work = net._workspace(plan.batch_size)
+        self.order = np.empty(plan.X.shape[0], dtype=np.intp)
+        self.step = np.array([optimizer.t], dtype=np.int64)
+        self.t_start, self.batches_per_epoch = optimizer.t, -(-plan.X.shape[0] // plan.batch_size)
+        # The rollback copy is what fit allocates that scales with the parameters;
+        # without it each batch's gradient is checked in the kernel instead.
+        self.rollback = _Rollback(net._params) if plan.rollback else None
+        self.checked_arrays = OptimizerArrays(net.n_params, net.dtype)
+        self.early = _EarlyStopping(plan.early_stopping, plan.min_delta)
+        self.state = None   # the state array the running epoch updates (and a rollback restores)
+        self.base_lr = optimizer.lr
+        self.warned_val = False
+
+    def run(self, display: Any) -> None:
+        for epoch in range(1, self.plan.epochs + 1):
+            logs = self._epoch(epoch)
+            self.history.append(epoch, **logs)
+            display.update(epoch, logs)
+            stop = self.early.should_stop(logs[self.plan.monitor], epoch, self.net._params, self.history)
+            for cb in self.plan.callbacks:
+                if cb(epoch, dict(logs)) is True:
+                    stop = True
+            if stop:
+                self.history.stopped_early = True
+                break
+
+    def _epoch(self, epoch: int) -> dict[str, float]:
+        net, plan, optimizer = self.net, self.plan, self.optimizer
+        if plan.lr_schedule is not None:
+            optimizer.lr = check_real("lr from lr_schedule", plan.lr_schedule.lr(epoch - 1, self.base_lr, self.history),
+                                      low=0.0, low_open=True)
+        # Checked before every epoch: a callback may have reset or replaced them, and the kernel trusts their shapes.
+        hyper, self.state = self.checked_arrays(optimizer)
+        self.step[0] = optimizer.t
+        if self.rollback is not None:
+            self.rollback.take(net._params, self.state, optimizer)
+        started = time.perf_counter()
+        loss, status = _engine.train_epoch(
+            net._arch, net._params, net._grads, plan.X, plan.Y, plan.weights, self.work, plan.batch_size,
+            self.order, plan.shuffle, net._shuffle_state, optimizer.kernel_id, hyper,
+            self.state, self.step, plan.max_norm, self.rollback is None)
+        epoch_start_t, optimizer.t = optimizer.t, int(self.step[0])
+        if status != _engine.EpochStatus.EPOCH_OK:
+            self._diverged(epoch, epoch_start_t)
+        logs = {"loss": loss}
+        if plan.validation_data is not None:
+            logs.update(net._evaluate(*plan.validation_data))
+            self._warn_nonfinite_validation(epoch, logs["val_loss"])
+        logs["lr"] = optimizer.lr
+        logs["time"] = time.perf_counter() - started
+        return logs
+
+    def _diverged(self, epoch: int, epoch_start_t: int) -> None:
+        optimizer = self.optimizer
+        if self.rollback is not None:
+            self.rollback.restore(self.net._params, self.state, optimizer)
+            raise TrainingDivergedError(epoch, self.history, optimizer.lr)
+        raise TrainingDivergedError(
+            epoch, self.history, optimizer.lr, batches_done=optimizer.t - epoch_start_t,
+            params_kept="last_batch" if np.isfinite(self.net._params).all() else "none",
+            state_finite=bool(np.isfinite(self.state).all()))
+
+    def _warn_nonfinite_validation(self, epoch: int, value: float) -> None:
+        if math.isfinite(value) or self.warned_val:
+            return
+        self.warned_val = True   # once per fit: the history holds every value
+        warnings.warn(f"epoch {epoch}: the validation loss is {value} (the outputs overflow on the validation "
+                      "data; it is recorded as is, and early stopping never counts it as an improvement)",
+                      RuntimeWarning, stacklevel=6)  # the user's call of Network.fit
+
+    def interrupted(self) -> None:
+        """Ctrl-C: keep a whole number of epochs (the signal is only seen between nogil calls)."""
+        net, optimizer, history = self.net, self.optimizer, self.history
+        # The step counter, advanced inside the kernel, tells how many epochs ran
+        # even if the interrupt came before the epoch was recorded.
+        optimizer.t = int(self.step[0])
+        # The interrupt may have come between an epoch that diverged and its check.
+        params_finite = bool(np.isfinite(net._params).all())
+        if not params_finite or (self.state is not None and not np.isfinite(self.state).all()):
+            # With rollback=False there is nothing to restore, and the warning below says so.
+            if self.rollback is not None and self.rollback.taken:
+                self.rollback.restore(net._params, self.state, optimizer)
+                params_finite = True
+            epochs_done = len(history)
+        else:
+            epochs_done = (optimizer.t - self.t_start) // self.batches_per_epoch
+        while len(history) < epochs_done:
+            history.append(len(history) + 1)  # ran, but its figures were not recorded
+        history.interrupted = True
+        kept = ("the parameters of the last completed epoch are kept" if params_finite
+                else "the parameters are not finite (the last epoch diverged, and rollback=False "
+                     "keeps no copy to restore)")
+        warnings.warn(f"training interrupted by the user after {len(history)} epochs; {kept}",
+                      RuntimeWarning, stacklevel=4)
+
+    def finish(self) -> None:
+        if self.plan.lr_schedule is not None:
+            self.optimizer.lr = self.base_lr
+        if self.history.stopped_early and self.early.best is not None:
+            self.net._params[:] = self.early.best  # the best epoch's parameters
+
+
+# -- the whole ---------------------------------------------------------------------------
+def fit(net: Any, X: Any, Y: Any, optimizer: Any = None, *, progress: Any = False, **options: Any) -> History:
+    """Train ``net``; the arguments and the result are those of :meth:`fastnet.Network.fit`."""
+    plan = _check_arguments(net, X, Y, **options)
+    history = History()
+    display = make_progress(progress, plan.epochs)
+    # Everything that changes the network's state happens under its lock, so
+    # that a fit in another thread never sees half of it.
+    with net._lock, blas_threads(net._n_threads):
+        if plan.seed is not None:
+            net._restart_shuffle(plan.seed)
+        loop = _Loop(net, plan, _take_optimizer(net, optimizer, plan.reset_optimizer), history)
+        try:
+            loop.run(display)
+        except KeyboardInterrupt:
+            loop.interrupted()
+        finally:
+            display.close()
+            loop.finish()
+    return history
