@@ -42,8 +42,9 @@ PACKAGE_DIR = Path(fastnet.__file__).resolve().parent
 COMPILED = ["activations", "blas", "buildinfo", "dense", "losses", "network", "optimizers"]
 C_API = ["activations", "blas", "dense", "losses", "optimizers", "random"]
 #: Python modules of the public API that carry a stub (their signatures for type checkers).
-STUBBED = ["activations", "datasets", "distributed", "errors", "estimators", "gradcheck", "history", "io",
-           "losses", "network", "optimizers", "plotting", "schedules", "reference/activations", "reference/losses",
+STUBBED = ["datasets", "nn/activations", "nn/losses", "nn/network", "optim/optimizers", "optim/schedules",
+           "train/errors", "train/history", "io/npz", "sklearn/estimators", "distributed/data_parallel",
+           "plotting/figures", "reference/gradcheck", "reference/activations", "reference/losses",
            "reference/network", "reference/optimizers", "reference/random"]
 
 
