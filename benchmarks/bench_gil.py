@@ -8,8 +8,9 @@ BLAS is limited to one thread, so each Python thread uses one core.
 
 import threading
 
-from fastnet.bench import WORKLOADS
-from fastnet.bench import report as _report
+from fastnet.bench import WORKLOADS, scaling
+from fastnet.bench.timing import make_peer
+from fastnet.runtime.threads import blas_thread_ceiling
 
 from . import _common
 
@@ -48,7 +49,7 @@ class ParallelTraining:
         _common.single_thread()
         self.workload = WORKLOADS[workload]
         data = self.workload.make_data(dtype=dtype)
-        self.peers = [_report.make_peer(self.workload, "fastnet", dtype, seed=i, data=data) for i in range(2)]
+        self.peers = [make_peer(self.workload, "fastnet", dtype, seed=i, data=data) for i in range(2)]
         for peer in self.peers:
             peer.run()  # warm-up: workspaces and optimizer state
         self.jobs = [self._job(peer, EPOCHS[workload]) for peer in self.peers]
@@ -70,7 +71,7 @@ class ParallelTraining:
 
     def track_thread_speedup(self, workload, dtype):
         """Throughput of 2 threads over 1 (one after the other): 2.0 is perfect on 2 free cores."""
-        return _report.thread_speedup(self.workload, dtype, repeats=3, min_seconds=0.3)["speedup"]
+        return scaling.thread_speedup(self.workload, dtype, repeats=3, min_seconds=0.3)["speedup"]
 
     track_thread_speedup.unit = "x"
 
@@ -87,10 +88,10 @@ class BlasThreads:
     def setup(self, workload, dtype, n_threads):
         _common.single_thread()
         # n_threads never exceeds the BLAS limit in force (single_thread's 1): raise it for this run.
-        self.limit = _report.blas_thread_limit(n_threads)
+        self.limit = blas_thread_ceiling(n_threads)
         self.limit.__enter__()
         self.workload = WORKLOADS[workload]
-        self.peer = _report.make_peer(self.workload, "fastnet", dtype, seed=0)
+        self.peer = make_peer(self.workload, "fastnet", dtype, seed=0)
         self.peer.net.n_threads = n_threads
         self.peer.run()  # warm-up
 
@@ -105,6 +106,6 @@ class BlasThreads:
         """What n_threads BLAS threads give a batch's matrix products alone (1.0 for n_threads=1)."""
         if n_threads == 1:
             return 1.0
-        return _report.gemm_thread_speedup(self.workload, dtype, n_threads)
+        return scaling.gemm_thread_speedup(self.workload, dtype, n_threads)
 
     track_gemm_ceiling.unit = "x"

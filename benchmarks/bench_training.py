@@ -9,7 +9,8 @@ NotImplementedError, which asv records as "n/a".
 
 from fastnet.bench import WORKLOADS
 from fastnet.bench import peers as _peers
-from fastnet.bench import report as _report
+from fastnet.bench import timing as _timing
+from fastnet.bench.memory import fit_memory
 
 from . import _common
 
@@ -28,7 +29,7 @@ class TrainEpoch:
     def setup(self, workload, impl, dtype):
         _common.skip_unless_available(impl)
         _common.single_thread()
-        self.peer = _report.make_peer(WORKLOADS[workload], impl, dtype, subsample=False)
+        self.peer = _timing.make_peer(WORKLOADS[workload], impl, dtype, subsample=False)
         self.peer.run()  # warm-up: buffers, first-call costs
 
     def time_epoch(self, workload, impl, dtype):
@@ -66,7 +67,7 @@ class ReferenceEpoch:
     timeout = 300
 
     def setup(self, workload):
-        self.peer = _report.make_peer(WORKLOADS[workload], "reference", "float64")
+        self.peer = _timing.make_peer(WORKLOADS[workload], "reference", "float64")
 
     def time_subsample(self, workload):
         """Seconds for the subsample (a backward pass and one step where one batch is larger)."""
@@ -74,7 +75,7 @@ class ReferenceEpoch:
 
     def track_seconds_per_epoch(self, workload):
         """A full epoch, estimated from the subsample (scaled per sample)."""
-        return _report.time_peer(self.peer, min_repeats=1, budget=0.0)["best"]
+        return _timing.time_peer(self.peer, min_repeats=1, budget=0.0)["best"]
 
     track_seconds_per_epoch.unit = "seconds"
 
@@ -97,7 +98,7 @@ class Speedup:
         _common.single_thread()
 
     def track_speedup(self, workload, peer, dtype):
-        return _report.speedup(WORKLOADS[workload], peer, dtype, budget=0.5)
+        return _timing.speedup(WORKLOADS[workload], peer, dtype, budget=0.5)
 
     track_speedup.unit = "x"
 
@@ -112,11 +113,11 @@ class Throughput:
     def setup(self, workload, dtype):
         _common.single_thread()
         self.workload = WORKLOADS[workload]
-        self.peer = _report.make_peer(self.workload, "fastnet", dtype)
+        self.peer = _timing.make_peer(self.workload, "fastnet", dtype)
 
     def track_gflops(self, workload, dtype):
         """GFLOP/s, counting 6 * sum(n_in * n_out) per sample."""
-        seconds = _report.time_peer(self.peer, min_repeats=3, budget=0.5)["best"]
+        seconds = _timing.time_peer(self.peer, min_repeats=3, budget=0.5)["best"]
         return self.workload.flops_per_epoch() / seconds / 1e9
 
     track_gflops.unit = "GFLOP/s"
@@ -125,7 +126,7 @@ class Throughput:
         """fastnet's GFLOP/s over numpy's single-thread (n=1024) gemm rate, same dtype."""
         import numpy as np
 
-        gemm = _report.gemm_rate(repeats=3, dtype=np.dtype(dtype))["numpy_gflops"]
+        gemm = _timing.gemm_rate(repeats=3, dtype=np.dtype(dtype))["numpy_gflops"]
         return self.track_gflops(workload, dtype) / gemm
 
     track_fraction_of_gemm.unit = "fraction"
@@ -141,7 +142,7 @@ class TrainMemory:
     def setup(self, workload, dtype):
         _common.single_thread()
         self.workload = WORKLOADS[workload]
-        self.peer = _report.make_peer(self.workload, "fastnet", dtype)
+        self.peer = _timing.make_peer(self.workload, "fastnet", dtype)
 
     def peakmem_epoch(self, workload, dtype):
         """The process's peak resident memory over setup and one epoch."""
@@ -149,18 +150,18 @@ class TrainMemory:
 
     def track_fit_allocates(self, workload, dtype):
         """Bytes one fresh Network.fit epoch allocates (tracemalloc), beyond data and parameters."""
-        return _report.fit_memory(self.workload, dtype, rollback=(True,))["fit_peak_bytes"]
+        return fit_memory(self.workload, dtype, rollback=(True,))["fit_peak_bytes"]
 
     track_fit_allocates.unit = "bytes"
 
     def track_fit_allocates_without_rollback(self, workload, dtype):
         """The same with fit(rollback=False), which keeps no copy of the parameters."""
-        return _report.fit_memory(self.workload, dtype, rollback=(False,))["fit_peak_bytes_no_rollback"]
+        return fit_memory(self.workload, dtype, rollback=(False,))["fit_peak_bytes_no_rollback"]
 
     track_fit_allocates_without_rollback.unit = "bytes"
 
     def track_data_and_params(self, workload, dtype):
-        m = _report.fit_memory(self.workload, dtype, rollback=())
+        m = fit_memory(self.workload, dtype, rollback=())
         return m["data_bytes"] + m["params_bytes"]
 
     track_data_and_params.unit = "bytes"
@@ -169,7 +170,7 @@ class TrainMemory:
 def track_sgemm_gflops():
     """The machine's single-thread float32 numpy matmul rate, 1024 x 1024 x 1024."""
     _common.single_thread()
-    return _report.gemm_rate(repeats=5)["numpy_gflops"]
+    return _timing.gemm_rate(repeats=5)["numpy_gflops"]
 
 
 track_sgemm_gflops.unit = "GFLOP/s"

@@ -28,7 +28,7 @@ OLD_PATHS = {
     "fastnet.progress": "fastnet.train.progress",
     "fastnet.gradcheck": "fastnet.reference.gradcheck",
     "fastnet.demo": "fastnet.cli.demo",
-    "fastnet.estimators": "fastnet.sklearn.estimators",
+    "fastnet.estimators": "fastnet.sklearn",
 }
 
 

@@ -3,12 +3,16 @@
 Nothing is downloaded: each function builds its data with numpy from ``seed``.
 """
 
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 
 __all__ = ["two_spirals", "noisy_sine", "blobs"]
 
 
-def two_spirals(n_samples=1000, noise=0.2, seed=0, dtype=np.float32):
+def two_spirals(n_samples: int = 1000, noise: float = 0.2, seed: int = 0, dtype: npt.DTypeLike = np.float32,
+                ) -> tuple[npt.NDArray[np.floating[Any]], npt.NDArray[np.int64]]:
     """Two interleaved spirals in the plane: X (n, 2), labels y (n,) in {0, 1}.
 
     The classic test of whether a network can learn a highly non-linear boundary.
@@ -24,7 +28,8 @@ def two_spirals(n_samples=1000, noise=0.2, seed=0, dtype=np.float32):
     return X[order].astype(dtype), labels[order]
 
 
-def noisy_sine(n_samples=1000, noise=0.1, seed=0, dtype=np.float32):
+def noisy_sine(n_samples: int = 1000, noise: float = 0.1, seed: int = 0, dtype: npt.DTypeLike = np.float32,
+               ) -> tuple[npt.NDArray[np.floating[Any]], npt.NDArray[np.floating[Any]]]:
     """y = sin(2 pi x) + noise for x uniform in [-1, 1]: X (n, 1), y (n, 1)."""
     rng = np.random.default_rng(seed)
     x = rng.uniform(-1.0, 1.0, size=(n_samples, 1))
@@ -32,7 +37,8 @@ def noisy_sine(n_samples=1000, noise=0.1, seed=0, dtype=np.float32):
     return x.astype(dtype), y.astype(dtype)
 
 
-def blobs(n_samples=1000, n_features=64, n_classes=10, spread=1.0, seed=0, dtype=np.float32):
+def blobs(n_samples: int = 1000, n_features: int = 64, n_classes: int = 10, spread: float = 1.0, seed: int = 0,
+          dtype: npt.DTypeLike = np.float32) -> tuple[npt.NDArray[np.floating[Any]], npt.NDArray[np.int64]]:
     """Gaussian clusters, one per class: X (n, n_features), labels (n,). Benchmark data."""
     rng = np.random.default_rng(seed)
     centres = rng.normal(scale=2.0, size=(n_classes, n_features))

@@ -21,7 +21,7 @@ import pytest
 import fastnet
 from fastnet.bench import WORKLOADS, flops_per_sample, get_workloads, main
 from fastnet.bench import peers as bench_peers
-from fastnet.bench.peers import NumpyMLP, split_params
+from fastnet.bench.numpy_mlp import NumpyMLP, one_hot, split_params
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -98,7 +98,7 @@ def test_numpy_peer_matches_fastnet_float64(name, n):
     X, y = w.make_data(dtype="float64", seed=1, n_samples=n)
     net = w.network(dtype="float64", seed=7)
     mlp = NumpyMLP(w.sizes, w.loss, "float64", params=net.params.copy())
-    Y = bench_peers.one_hot(y, w.sizes[-1], np.float64) if w.loss == "cross_entropy" else y
+    Y = one_hot(y, w.sizes[-1], np.float64) if w.loss == "cross_entropy" else y
     for _ in range(2):
         expected = net.fit(X, y, optimizer=fastnet.SGD(lr=w.lr), epochs=1, batch_size=w.batch_size,
                            shuffle=False).loss[-1]
@@ -162,7 +162,7 @@ class _ScriptedPeer(bench_peers.Peer):
 
 
 def test_time_peers_interleaves_the_peers_and_keeps_the_best_of_each():
-    from fastnet.bench.report import time_peers
+    from fastnet.bench.timing import time_peers
     log = []
     n = WORKLOADS["tiny"].n_samples
     peers = {"a": _ScriptedPeer("a", [0.01] + [0.05, 0.04, 0.03, 0.06, 0.02, 0.05, 0.05, 0.05], log),
@@ -224,7 +224,7 @@ def test_bench_quick_prints_the_table(capsys, tmp_path):
 
 
 def test_fit_memory_measures_the_modes_asked_for():
-    from fastnet.bench.report import fit_memory
+    from fastnet.bench.memory import fit_memory
     from fastnet.bench.workloads import WORKLOADS
 
     tiny = WORKLOADS["tiny"]   # 2-8-1: 33 parameters
@@ -258,8 +258,9 @@ def test_bench_threads_row(capsys):
 
 def test_blas_thread_speedup_measures_both_thread_counts_and_restores_one():
     from fastnet.bench import report as bench_report
+    from fastnet.bench import scaling
 
-    row = bench_report.blas_thread_speedup(WORKLOADS["digits"], n_threads=2, repeats=1)
+    row = scaling.blas_thread_speedup(WORKLOADS["digits"], n_threads=2, repeats=1)
     assert row["workload"] == "digits" and row["n_threads"] == 2
     for key in ("fastnet_one_seconds", "fastnet_seconds"):
         assert math.isfinite(row[key]) and row[key] > 0
@@ -275,9 +276,9 @@ def test_blas_thread_speedup_measures_both_thread_counts_and_restores_one():
 
 
 def test_process_speedup_runs_both_processes_for_every_workload():
-    from fastnet.bench import report as bench_report
+    from fastnet.bench import scaling
 
-    walls = bench_report.process_speedup([("tiny", 2), ("small", 1)], repeats=2, timeout=120)
+    walls = scaling.process_speedup([("tiny", 2), ("small", 1)], repeats=2, timeout=120)
     assert set(walls) == {"tiny", "small"}
     assert all(math.isfinite(w) and w > 0 for w in walls.values())
 

@@ -1,10 +1,11 @@
 """The command line (python -m fastnet), run in-process through main(argv).
 
 Every user error must end in one line ``fastnet: error: ...`` on stderr and a
-non-zero exit code, never a traceback.
+non-zero exit code, never a traceback (unless FASTNET_TRACEBACK=1 asks for one).
 """
 
 import csv
+import importlib
 import importlib.machinery
 import importlib.util
 import os
@@ -268,13 +269,23 @@ def test_version(capsys):
     assert code == 0 and out.strip() == f"fastnet {fastnet.__version__}"
 
 
-def test_version_subprocess(tmp_path):
+def run_subprocess(cwd, *argv, **env_vars):
+    """``python -m fastnet *argv`` in a child process, with ``env_vars`` set (None: unset)."""
     # The child imports the same fastnet as this process: an installed package or,
     # in a development tree built in place, the source tree.
     where = os.path.dirname(os.path.dirname(os.path.abspath(fastnet.__file__)))
     env = dict(os.environ, PYTHONPATH=where + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    result = subprocess.run([sys.executable, "-m", "fastnet", "--version"], capture_output=True, text=True,
-                            env=env, cwd=tmp_path, timeout=120)
+    for name, value in env_vars.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return subprocess.run([sys.executable, "-m", "fastnet", *map(str, argv)], capture_output=True, text=True,
+                          env=env, cwd=cwd, timeout=120)
+
+
+def test_version_subprocess(tmp_path):
+    result = run_subprocess(tmp_path, "--version")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"fastnet {fastnet.__version__}"
 
@@ -337,3 +348,39 @@ def test_errors_are_one_line(files, capsys, argv, message):
     assert re.search(message, err), err
     assert "Traceback" not in err + out
     assert not os.path.exists(os.path.join(files["tmp"], "o.npz"))
+
+
+# -- FASTNET_TRACEBACK: the traceback behind the one line ----------------------------------
+MISSING = ["train", "missing.csv", "--target", "y", "--out", "o.npz"]
+
+
+def test_traceback_on_request_subprocess(tmp_path):
+    result = run_subprocess(tmp_path, *MISSING, FASTNET_TRACEBACK="1")
+    assert result.returncode == 1
+    assert "Traceback (most recent call last)" in result.stderr, result.stderr
+    # The one-line message still ends the output, and the exit code is the usual one.
+    assert result.stderr.splitlines()[-1] == "fastnet: error: no such file: missing.csv"
+
+
+def test_one_line_without_traceback_subprocess(tmp_path):
+    # FASTNET_DEBUG is the build switch (bounds checks), not a request for tracebacks.
+    result = run_subprocess(tmp_path, *MISSING, FASTNET_TRACEBACK=None, FASTNET_DEBUG="1")
+    assert result.returncode == 1
+    assert result.stderr == "fastnet: error: no such file: missing.csv\n"
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_unexpected_errors_are_one_line_too(tmp_path, capsys, monkeypatch):
+    # A bug (or an error from the library) is reported like a user error, with its traceback on request.
+    def broken(args):
+        raise ValueError("something\nwent wrong")
+
+    monkeypatch.setattr(importlib.import_module("fastnet.cli.train"), "run", broken)
+    argv = ["train", "data.csv", "--target", "y", "--out", tmp_path / "o.npz"]
+    monkeypatch.delenv("FASTNET_TRACEBACK", raising=False)
+    code, out, err = run(capsys, *argv)
+    assert code == 1 and err == "fastnet: error: something went wrong\n"
+    monkeypatch.setenv("FASTNET_TRACEBACK", "1")
+    code, out, err = run(capsys, *argv)
+    assert code == 1 and "Traceback" in err and "ValueError" in err
+    assert err.splitlines()[-1] == "fastnet: error: something went wrong"

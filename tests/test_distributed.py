@@ -88,7 +88,7 @@ def make_data(client, n_chunks=4, rows=500, seed=0, loose=True):
     of a test. ``loose=False`` pins the chunks to their worker for good.
     """
     client.wait_for_workers(2, timeout=60)   # the nanny may still be replacing a killed one
-    workers = sorted(client.nthreads())       # not scheduler_info(): see _Run.workers_now
+    workers = sorted(client.nthreads())       # not scheduler_info(): see cluster.Run.workers_now
     xs, ys = [], []
     for i in range(n_chunks):
         where = dict(workers=[workers[i % len(workers)]], allow_other_workers=loose, pure=False)
@@ -357,3 +357,15 @@ def test_arguments_are_checked():
     unknown = X[X[:, 0] > 0]
     with pytest.raises(ValueError, match="compute_chunk_sizes"):
         fit_data_parallel(net, unknown, Y)
+
+
+def test_the_functions_sent_to_the_cluster_pickle_by_reference():
+    """Workers and the scheduler import them from fastnet (module-level functions), rather
+    than receiving a copy of their code."""
+    import pickle
+
+    from fastnet.distributed import scheduler, worker
+
+    for function in (worker.train_round, worker.make_shard, worker.forget_run, worker.same,
+                     scheduler.stuck_tasks):
+        assert pickle.loads(pickle.dumps(function)) is function

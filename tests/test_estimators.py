@@ -30,7 +30,6 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 import fastnet  # noqa: E402
-from fastnet import estimators  # noqa: E402
 from fastnet.estimators import MLPClassifier, MLPRegressor, _BaseMLP  # noqa: E402
 
 
@@ -507,39 +506,6 @@ def test_grid_search_with_threads_equals_serial(digits):
     np.testing.assert_array_equal(threaded.cv_results_["mean_test_score"], serial.cv_results_["mean_test_score"])
 
 
-def test_blas_scope_is_reference_counted_across_threads(monkeypatch):
-    """Set when the first of two concurrent calls enters, restored when the last leaves; never raised."""
-    calls, current = [], [4]
-
-    def fake_setter(n):
-        calls.append(n)
-        previous, current[0] = current[0], n
-        return previous
-
-    monkeypatch.setattr(estimators._BlasScope, "_setter", staticmethod(lambda: fake_setter))
-    scope = estimators._BlasScope()
-    entered, release = threading.Barrier(3), threading.Event()
-
-    def fit_like():
-        with scope(1):
-            entered.wait()
-            release.wait()
-
-    threads = [threading.Thread(target=fit_like) for _ in range(2)]
-    for t in threads:
-        t.start()
-    entered.wait()
-    assert current == [1]
-    release.set()
-    for t in threads:
-        t.join()
-    assert current == [4] and calls == [1, 4]     # lowered once, restored once, by the last
-    current[0] = 1                                # a tighter limit set by the user stays
-    with scope(2):
-        assert current == [1]
-    assert current == [1]
-
-
 def _fastnet_blas_threads():
     """Thread counts of the BLAS fastnet's gemm calls (fastnet/runtime/blas.py), as threadpoolctl reads them."""
     threadpoolctl = pytest.importorskip("threadpoolctl")
@@ -562,6 +528,31 @@ def _spy_blas_threads(monkeypatch):
 
     monkeypatch.setattr(_BaseMLP, "_update_no_improvement_count", spy)
     return seen
+
+
+def test_fit_and_predict_hold_blas_at_n_threads_through_the_shared_scope(monkeypatch):
+    """fit and predict go through fastnet.runtime.threads.blas_threads (a fake BLAS setter here)."""
+    from fastnet.runtime import threads
+
+    current, seen = [4], []
+
+    def setter(n):
+        previous, current[0] = current[0], n
+        return previous
+
+    monkeypatch.setattr(threads, "_get_setter", lambda: setter)
+    original = _BaseMLP._update_no_improvement_count
+
+    def spy(self):   # called after every epoch, inside fit
+        seen.append(current[0])
+        return original(self)
+
+    monkeypatch.setattr(_BaseMLP, "_update_no_improvement_count", spy)
+    X, y = blobs()
+    model = MLPClassifier(max_iter=3, random_state=0, n_threads=2).fit(X, y)
+    assert seen == [2, 2, 2] and current == [4]
+    model.predict(X)
+    assert current == [4]
 
 
 def test_fit_uses_one_blas_thread_and_leaves_the_limit_alone(monkeypatch):

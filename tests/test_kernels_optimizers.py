@@ -11,6 +11,7 @@ This module also holds ``main_thread_ran_during``, the GIL-release check the
 other kernel test modules import.
 """
 
+import inspect
 import sys
 import threading
 import time
@@ -132,6 +133,23 @@ def test_enum_matches_the_python_table():
     assert [int(member) for member in OptimizerId] == list(range(len(OPTIMIZERS)))
     for name, cls in OPTIMIZERS.items():
         assert cls.kernel_id == OptimizerId[name.upper()]
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_the_hyperparameter_layout_is_the_kernels_structs(name):
+    # The structs of optimizers.pxd are the one statement of the hyper vector's
+    # order: the optimizers build it from the kernel's names, and the reference
+    # rules take the same names as keywords.
+    cls = OPTIMIZERS[name]
+    names = kernels.HYPERPARAMETERS[cls.kernel_id]
+    assert cls.hyper_names == names and names[0] == "lr"
+    optimizer = cls()
+    assert optimizer.hyper_vector() == [float(getattr(optimizer, field)) for field in names]
+    rule = inspect.signature(reference.UPDATES[name]).parameters.values()
+    assert tuple(p.name for p in rule if p.kind is p.KEYWORD_ONLY) == names
+    hyper = np.asarray(optimizer.hyper_vector(), dtype=np.float64)
+    with pytest.raises(ValueError, match=f"takes {len(names)} hyperparameters, got {len(names) + 1}"):
+        kernels.n_state_rows(cls.kernel_id, np.append(hyper, 0.0))
 
 
 @pytest.mark.parametrize("cls, baseline, extra", CASES, ids=IDS)

@@ -41,11 +41,9 @@ PACKAGE_DIR = Path(fastnet.__file__).resolve().parent
 #: The compiled modules of fastnet._core, and those of them with a C-level API (.pxd).
 COMPILED = ["activations", "blas", "buildinfo", "dense", "losses", "network", "optimizers"]
 C_API = ["activations", "blas", "dense", "losses", "optimizers", "random"]
-#: Python modules of the public API that carry a stub (their signatures for type checkers).
-STUBBED = ["datasets", "nn/activations", "nn/losses", "nn/network", "optim/optimizers", "optim/schedules",
-           "train/errors", "train/history", "io/npz", "sklearn/estimators", "distributed/data_parallel",
-           "plotting/figures", "reference/gradcheck", "reference/activations", "reference/losses",
-           "reference/network", "reference/optimizers", "reference/random"]
+#: The pure-Python modules carry their types inline (PEP 561 reads them from the .py
+#: files); only the compiled modules need stubs. These must ship without one beside them.
+ANNOTATED = ["datasets", "nn/network", "optim/optimizers", "train/history", "io/npz", "reference/network"]
 
 
 # ---------------------------------------------------------------------------
@@ -100,8 +98,10 @@ def test_wheel_has_the_c_level_api():
 def test_wheel_is_typed():
     files = _installed_files()
     assert "fastnet/py.typed" in files, "py.typed marks the package as typed (PEP 561)"
-    missing = [f"fastnet/{m}.pyi" for m in STUBBED if f"fastnet/{m}.pyi" not in files]
-    assert not missing, f"stubs missing from the wheel: {missing}"
+    missing = [f"fastnet/{m}.py" for m in ANNOTATED if f"fastnet/{m}.py" not in files]
+    assert not missing, f"annotated modules missing from the wheel: {missing}"
+    stray = sorted(f for f in files if f.endswith(".pyi") and not f.startswith("fastnet/_core/"))
+    assert not stray, f"stubs beside pure-Python modules would hide their inline annotations: {stray}"
 
 
 def test_wheel_leaves_out_generated_c():

@@ -1,8 +1,9 @@
-"""The README's Python examples run as written.
+"""The README's Python examples, and those of docs/GUIDE.md, run as written.
 
-Every ```python block of README.md runs in a fresh namespace, in a temporary
-working directory (the examples write model files), against the fastnet this
-test run imports. tests/test_typing.py type-checks the same blocks.
+Every ```python block of README.md and of docs/GUIDE.md (where the README's
+narrative moved) runs in a fresh namespace, in a temporary working directory
+(the examples write model files), against the fastnet this test run imports.
+tests/test_typing.py type-checks the README's blocks.
 """
 
 import os
@@ -12,6 +13,8 @@ from pathlib import Path
 import pytest
 
 README = Path(os.environ.get("FASTNET_README", Path(__file__).resolve().parent.parent / "README.md"))
+#: Absent where only README.md travels with the tests (cibuildwheel's test-sources).
+GUIDE = README.parent / "docs" / "GUIDE.md"
 
 _FENCE = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.DOTALL | re.MULTILINE)
 
@@ -22,6 +25,7 @@ def python_blocks(text):
 
 
 BLOCKS = python_blocks(README.read_text(encoding="utf-8")) if README.is_file() else []
+GUIDE_BLOCKS = python_blocks(GUIDE.read_text(encoding="utf-8")) if GUIDE.is_file() else []
 
 
 def test_readme_has_python_examples():
@@ -35,9 +39,20 @@ def test_fence_parser():
     assert python_blocks(text) == [(3, "x = 1\n"), (10, "y = 2\nz = 3\n")]
 
 
+def _run_block(path, line, code, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    # Padded with blank lines so that a traceback names the line of the file.
+    compiled = compile("\n" * (line - 1) + code, str(path), "exec")
+    exec(compiled, {"__name__": "__readme__"})
+
+
 @pytest.mark.parametrize("line, code", BLOCKS, ids=[f"README.md:{line}" for line, _ in BLOCKS])
 def test_readme_block_runs(line, code, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    # Padded with blank lines so that a traceback names the line of README.md.
-    compiled = compile("\n" * (line - 1) + code, str(README), "exec")
-    exec(compiled, {"__name__": "__readme__"})
+    _run_block(README, line, code, tmp_path, monkeypatch)
+
+
+@pytest.mark.parametrize("line, code", GUIDE_BLOCKS, ids=[f"docs/GUIDE.md:{line}" for line, _ in GUIDE_BLOCKS])
+def test_guide_block_runs(line, code, tmp_path, monkeypatch):
+    if "sklearn" in code:
+        pytest.importorskip("sklearn", reason="scikit-learn is not installed")
+    _run_block(GUIDE, line, code, tmp_path, monkeypatch)

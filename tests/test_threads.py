@@ -347,3 +347,61 @@ def test_one_optimizer_cannot_serve_two_networks_in_two_threads():
     alone = new_net(seed=1) if winner == 0 else new_net(seed=2, sizes=(12, 20, 3))
     alone.fit(X, Y, optimizer=fastnet.Adam(), epochs=3)
     np.testing.assert_array_equal(nets[winner].params, alone.params)
+
+
+# ---------------------------------------------------------------------------
+# The BLAS thread count: one process-wide setting shared by concurrent calls
+# ---------------------------------------------------------------------------
+
+@pytest.fixture
+def fake_blas(monkeypatch):
+    """A fake ``openblas_set_num_threads_local`` behind fastnet.runtime.threads: [the count in force]."""
+    from fastnet.runtime import threads
+
+    current = [4]
+
+    def setter(n):
+        previous, current[0] = current[0], n
+        return previous
+
+    monkeypatch.setattr(threads, "_get_setter", lambda: setter)
+    return current
+
+
+def test_blas_threads_is_reference_counted_across_threads(fake_blas):
+    """Lowered while any call runs, restored when the last one leaves, never raised above the user's limit.
+
+    (An estimator's fit or predict and the Network calls inside it share this one scope.)
+    """
+    from fastnet.runtime.threads import blas_threads
+
+    entered = threading.Barrier(3)
+    leave = [threading.Event(), threading.Event()]
+    left = [threading.Event(), threading.Event()]
+
+    def fit_like(i, n_threads):
+        def run():
+            with blas_threads(n_threads):
+                entered.wait()
+                leave[i].wait()
+            left[i].set()
+        return run
+
+    threads = [threading.Thread(target=fit_like(0, 1)), threading.Thread(target=fit_like(1, 2))]
+    for t in threads:
+        t.start()
+    entered.wait()
+    assert fake_blas == [1]                 # the smallest count asked for
+    leave[0].set()
+    left[0].wait()
+    assert fake_blas == [2]                 # the first to leave does not restore the user's count
+    leave[1].set()
+    for t in threads:
+        t.join()
+    assert fake_blas == [4]                 # the last to leave does
+    fake_blas[0] = 1                        # a tighter limit set by the user stays
+    with blas_threads(2):
+        assert fake_blas == [1]
+        with blas_threads(1):               # a Network's call inside an estimator's fit
+            assert fake_blas == [1]
+    assert fake_blas == [1]

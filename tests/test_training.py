@@ -123,7 +123,7 @@ def test_schedules_set_the_learning_rate_of_each_epoch(schedule, expected):
     opt = fastnet.SGD(lr=0.1)
     h = net64().fit(X, Y, optimizer=opt, epochs=5, batch_size=16, lr_schedule=schedule)
     np.testing.assert_allclose(h.lr, expected, rtol=1e-12)
-    assert opt.lr == 0.1  # the optimizer's own rate is restored
+    assert opt.lr == 0.1  # the optimizer's own rate is untouched
 
 
 def test_a_schedule_trains_as_if_the_rate_were_changed_by_hand():
@@ -135,6 +135,69 @@ def test_a_schedule_trains_as_if_the_rate_were_changed_by_hand():
     opt.lr = 0.05
     b.fit(X, Y, epochs=2, batch_size=16)
     np.testing.assert_array_equal(a.params, b.params)
+
+
+@pytest.mark.parametrize("optimizer", [lambda: fastnet.SGD(lr=0.1, momentum=0.5),
+                                       lambda: fastnet.Adam(lr=0.05, weight_decay=0.01),
+                                       lambda: fastnet.RMSprop(lr=0.01, centered=True)],
+                         ids=["sgd", "adam", "rmsprop"])
+def test_a_schedule_never_changes_the_optimizer(monkeypatch, optimizer):
+    # The scheduled rate goes into fit's own copy of the hyperparameters: the
+    # user's optimizer keeps its lr during fit (as a callback sees it) and after,
+    # and the parameters are those of training with the rate changed by hand.
+    import fastnet.train.fit
+
+    X, Y = regression()
+    schedule = StepLR(1, 0.5)
+    rates = [0.5 ** epoch * optimizer().lr for epoch in range(3)]
+    by_hand, opt = net64(), optimizer()
+    for lr in rates:
+        opt.lr = lr
+        by_hand.fit(X, Y, optimizer=opt, epochs=1, batch_size=16)
+
+    real, handed = fastnet.train.fit._engine.train_epoch, []
+
+    def recording(*args):
+        handed.append((args[12], args[12].copy()))   # the hyper vector the kernel reads
+        return real(*args)
+
+    monkeypatch.setattr(fastnet.train.fit._engine, "train_epoch", recording)
+    net, opt = net64(), optimizer()
+    seen = []
+    history = net.fit(X, Y, optimizer=opt, epochs=3, batch_size=16, lr_schedule=schedule,
+                      callbacks=[lambda epoch, logs: seen.append(opt.lr)])
+    assert seen == [optimizer().lr] * 3 and opt.lr == optimizer().lr
+    assert opt.hyper_vector() == optimizer().hyper_vector()
+    np.testing.assert_allclose(history.lr, rates, rtol=1e-15)
+    lr_at = opt.hyper_names.index("lr")
+    assert [values[lr_at] for _, values in handed] == history.lr
+    assert all(hyper is handed[0][0] for hyper, _ in handed)   # one array, filled each epoch
+    np.testing.assert_array_equal(net.params, by_hand.params)
+    np.testing.assert_array_equal(opt.state, by_hand._optimizer.state)
+
+
+def test_a_bad_learning_rate_is_refused_where_it_is_set():
+    opt = fastnet.Adam(lr=0.01)
+    for bad, match in [(0.0, r"lr must be > 0.0, got 0.0"), (-1, r"lr must be > 0.0, got -1.0"),
+                       (float("nan"), "lr must be finite, got nan"), ("0.1", "lr must be a real number")]:
+        with pytest.raises((ValueError, TypeError), match=match):
+            opt.lr = bad
+        assert opt.lr == 0.01
+    with pytest.raises(ValueError, match=r"lr must be > 0.0, got 0.0"):
+        fastnet.SGD(lr=0.0)
+
+
+def test_a_bad_scheduled_learning_rate_is_refused_before_the_epoch():
+    class Zero(fastnet.schedules.LRSchedule):
+        def lr(self, epoch, base_lr, history):
+            return 0.0 if epoch == 1 else base_lr
+
+    X, Y = regression()
+    net, one_epoch = net64(), net64()
+    with pytest.raises(ValueError, match=r"lr from lr_schedule must be > 0.0, got 0.0"):
+        net.fit(X, Y, optimizer=fastnet.SGD(lr=0.1), epochs=3, lr_schedule=Zero())
+    one_epoch.fit(X, Y, optimizer=fastnet.SGD(lr=0.1), epochs=1)
+    np.testing.assert_array_equal(net.params, one_epoch.params)   # the second epoch did not run
 
 
 def test_reduce_on_plateau_cuts_the_rate_when_the_loss_stalls():

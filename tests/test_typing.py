@@ -1,15 +1,18 @@
-"""fastnet's type information: py.typed, the .pyi stubs, and ``mypy --strict`` on user code.
+"""fastnet's type information: py.typed, inline annotations, the compiled modules' .pyi stubs,
+and ``mypy --strict`` on user code.
 
 One mypy run (module-scoped: mypy's first run over numpy's stubs takes a few
 seconds) checks, against the fastnet this test run imports:
 
 * tests/typing_example.py, a typed program over the public API;
 * every ```python block of README.md;
-* a few lines of deliberate misuse, which mypy must reject (so the stubs say
-  something, rather than typing everything as Any).
+* a few lines of deliberate misuse, which mypy must reject (so the annotations
+  say something, rather than typing everything as Any).
 
-stubtest then compares the stubs with the modules at run time, so a signature
-changed in a .py or .pyx file without its stub fails here.
+mypy reads fastnet's pure-Python modules themselves (their inline annotations),
+so an error in any of them fails here too. stubtest then compares the stubs
+of the compiled modules with the modules at run time, so a signature changed
+in a .pyx file without its stub fails here.
 
 The type checks skip when mypy is not installed (it is in the test extra);
 the typed example also runs, with or without mypy.
@@ -47,13 +50,12 @@ fn.reference.Network.mlp([2, 1]).predict([[0.0, 1.0]]).shape  # line 7: the refe
 MISUSE_LINES = {4, 5, 6, 7}
 
 #: stubtest findings that are not errors: attributes Cython adds to every module,
-#: a cdef class's __cinit__ (seen as __init__(self)), and History's dynamic series.
+#: and a cdef class's __cinit__ (seen as __init__(self)).
 STUBTEST_ALLOWLIST = r"""
 fastnet\._core\.\w+\.__test__
 fastnet\._core\.network\.__(reduce|setstate)_cython__
 fastnet\._core\.network\.Architecture
 fastnet\._core\.network\.Architecture\.__init__
-fastnet\.train\.history\.History\.__getattr__
 """
 
 #: The modules that have stubs: the compiled ones (a .pyi beside each .pyx), and any
@@ -118,7 +120,7 @@ def mypy_report(tmp_path_factory):
     unexplained = [line for line in result.stdout.splitlines()
                    if ": error:" in line and Path(line.split(":")[0]).name not in files]
     assert result.returncode in (0, 1) and not unexplained, (
-        f"mypy failed outside the checked files (in fastnet's stubs?):\n{result.stdout}\n{result.stderr}")
+        f"mypy failed outside the checked files (in fastnet's annotations or stubs?):\n{result.stdout}\n{result.stderr}")
     return report
 
 

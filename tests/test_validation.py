@@ -801,14 +801,14 @@ def test_optimizer_arrays_accepts_fastnet_optimizers():
     (lambda opt, net: setattr(opt, "amsgrad", True), ValueError,
      r"optimizer.state has 2 rows but the adam rule with these hyperparameters uses 3: momentum, amsgrad"),
     (lambda opt, net: setattr(opt, "t", -1), ValueError, r"optimizer.t .* must be an integer >= 0, got -1"),
-    (lambda opt, net: setattr(opt, "lr", 0.0), ValueError, r"optimizer lr must be > 0, got 0.0"),
+    (lambda opt, net: setattr(opt, "lr", 0.0), ValueError, r"lr must be > 0(\.0)?, got 0.0"),
     (lambda opt, net: setattr(opt, "eps", float("nan")), ValueError, r"optimizer hyperparameters must be finite"),
 ])
 def test_optimizer_arrays_rejects_spoilt_state(spoil, error, match):
     net = make_net()
     opt = _bound(fastnet.Adam(), net)
-    spoil(opt, net)
-    with pytest.raises(error, match=match):
+    with pytest.raises(error, match=match):  # from the optimizer itself if it checks the value on assignment
+        spoil(opt, net)
         optimizer_arrays(opt, net.n_params, net.dtype)
 
 
@@ -891,7 +891,7 @@ def _tamper_state_in_place(how):
 
 @pytest.mark.parametrize("how, message", [
     ("reshape", "optimizer.state (must be|has 32 rows)"),
-    ("read-only", "optimizer.state must be"), ("nan-lr", "hyperparameters must be finite"),
+    ("read-only", "optimizer.state must be"), ("nan-lr", "(hyperparameters|lr) must be finite"),
     ("bad-step-count", "optimizer.t"),
 ])
 def test_fit_checks_the_optimizer_again_after_a_callback_changed_it_in_place(how, message):

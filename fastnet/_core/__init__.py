@@ -12,7 +12,7 @@ import importlib.machinery as _machinery
 import os as _os
 
 
-def _require_compiled():
+def _require_compiled() -> None:
     """A clear ImportError when this is a source tree whose kernels were never compiled.
 
     ``python -m fastnet`` or ``python -c`` run in a clone put the clone first

@@ -46,3 +46,9 @@ def _scal(
     alpha: float,  # double
     x: _Floats,  # floating[::1]; IN/OUT: alpha * x
 ) -> None: ...
+def _use_blas64(
+    sgemm64: int,  # uintptr_t: the ILP64 Fortran sgemm_ address, or 0
+    dgemm64: int,
+    saxpy64: int,
+    daxpy64: int,
+) -> None: ...  # all or none; all 0 goes back to scipy's BLAS (fastnet/runtime/blas.py)

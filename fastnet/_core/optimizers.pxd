@@ -1,6 +1,6 @@
 # In-place optimizer updates over one flat parameter buffer (torch.optim's
 # rules, docs/MATH.md). The order of this enum is the order of
-# fastnet.optimizers.OPTIMIZERS (a test checks it).
+# fastnet.optim.OPTIMIZERS (a test checks it).
 from cython cimport floating
 
 cpdef enum OptimizerId:
@@ -10,11 +10,42 @@ cpdef enum OptimizerId:
     RMSPROP = 3
     ADAGRAD = 4
 
-# hyper: the hyperparameters in the order of Optimizer.hyper_vector():
-#   SGD      [lr, momentum, dampening, nesterov, weight_decay]           state rows: buf (with momentum)
-#   ADAM(W)  [lr, beta1, beta2, eps, weight_decay, amsgrad]              state rows: m, v, v_max (with amsgrad)
-#   RMSPROP  [lr, alpha, eps, weight_decay, momentum, centered]          state rows: s, g_avg (centered), buf (with momentum)
-#   ADAGRAD  [lr, lr_decay, weight_decay, eps, initial_accumulator_value] state rows: s
+# The hyperparameters of each rule: these structs are the one statement of the
+# `hyper` layout. Every field is a double (booleans as 0.0 / 1.0), so a struct
+# is laid out as a double array and `hyper` points at one; the kernels read
+# the fields by name, and fastnet._core.optimizers.HYPERPARAMETERS gives the
+# field names, in this order, to Optimizer.hyper_vector() and fastnet.reference.
+cdef struct SGDHyper:        # state rows: buf (with momentum)
+    double lr
+    double momentum
+    double dampening
+    double nesterov
+    double weight_decay
+
+cdef struct AdamHyper:       # ADAM and ADAMW; state rows: m, v, v_max (with amsgrad)
+    double lr
+    double beta1
+    double beta2
+    double eps
+    double weight_decay
+    double amsgrad
+
+cdef struct RMSpropHyper:    # state rows: s, g_avg (centered), buf (with momentum)
+    double lr
+    double alpha
+    double eps
+    double weight_decay
+    double momentum
+    double centered
+
+cdef struct AdagradHyper:    # state rows: s
+    double lr
+    double lr_decay
+    double weight_decay
+    double eps
+    double initial_accumulator_value
+
+# hyper: the struct of `optimizer` above, as its doubles (`<const double*>&h`).
 # t: the 1-based number of this step. state: state_rows(optimizer, hyper) rows of n,
 # row after row, only the rows in use, in the order above (NULL when there are none).
 # Element-wise arithmetic is done in double and rounded once to the buffer's type.

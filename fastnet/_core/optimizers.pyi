@@ -12,12 +12,16 @@ _Floats: TypeAlias = npt.NDArray[np.float32] | npt.NDArray[np.float64]
 
 __pyx_capi__: dict[str, object]  # PyCapsules of the cdef functions, one per float / double specialisation
 
-class OptimizerId(IntEnum):  # cpdef enum OptimizerId (C int); order of fastnet.optimizers.OPTIMIZERS
+class OptimizerId(IntEnum):  # cpdef enum OptimizerId (C int); order of fastnet.optim.OPTIMIZERS
     SGD = 0
     ADAM = 1
     ADAMW = 2
     RMSPROP = 3
     ADAGRAD = 4
+
+#: OptimizerId -> the names of its hyperparameters, in the order of the hyper vector
+#: (the fields of its struct in optimizers.pxd: SGDHyper, AdamHyper, RMSpropHyper, AdagradHyper).
+HYPERPARAMETERS: dict[int, tuple[str, ...]]
 
 def n_state_rows(
     optimizer: int,  # int: an OptimizerId

@@ -16,10 +16,11 @@
 #      (OpenBLAS fuses the multiply-add) in the buffer's type, -lr rounded to
 #      it first; for float32 that differs from the double update by at most
 #      an ulp of p plus lr's own rounding (relative 6e-8 of the step).
-#   D. The rules are torch.optim's, written out in docs/MATH.md; the hyper
-#      vector order and the state row layout are those of optimizers.pxd and
-#      fastnet.optimizers.Optimizer.hyper_vector(). Boolean options arrive as
-#      0.0 / 1.0. Weight decay is skipped when it is 0 (as torch.optim and
+#   D. The rules are torch.optim's, written out in docs/MATH.md. The hyper
+#      vector is the rule's struct of optimizers.pxd (SGDHyper, ...), read by
+#      field name through a cast; HYPERPARAMETERS below hands the field names
+#      to Python, so the layout is written nowhere else. Boolean options
+#      arrive as 0.0 / 1.0. Weight decay is skipped when it is 0 (as torch.optim and
 #      fastnet.reference do), so an infinite p cannot turn g into NaN via 0 * inf.
 #   E. gcc vectorises the loops with a sqrt (Adam, RMSprop, Adagrad) only
 #      under -fno-math-errno (sqrt then need not set errno; no result changes,
@@ -40,9 +41,10 @@ cdef inline void _sgd(const double* hyper, long long t, Py_ssize_t n,
                       const floating* grads,     # IN
                       floating* buf              # IN/OUT, state row 0
                       ) noexcept nogil:
-    cdef double lr = hyper[0], momentum = hyper[1], dampening = hyper[2]
-    cdef bint nesterov = hyper[3] != 0
-    cdef double weight_decay = hyper[4]
+    cdef const SGDHyper* h = <const SGDHyper*>hyper
+    cdef double lr = h.lr, momentum = h.momentum, dampening = h.dampening
+    cdef bint nesterov = h.nesterov != 0
+    cdef double weight_decay = h.weight_decay
     cdef double keep = 1.0 - dampening
     cdef double p, g, b
     cdef Py_ssize_t i, start, chunk
@@ -90,9 +92,10 @@ cdef inline void _adam(const double* hyper, long long t, Py_ssize_t n, bint deco
                        const floating* grads,     # IN
                        floating* state            # IN/OUT, rows m, v[, v_max]
                        ) noexcept nogil:
-    cdef double lr = hyper[0], beta1 = hyper[1], beta2 = hyper[2], eps = hyper[3]
-    cdef double weight_decay = hyper[4]
-    cdef bint amsgrad = hyper[5] != 0
+    cdef const AdamHyper* h = <const AdamHyper*>hyper
+    cdef double lr = h.lr, beta1 = h.beta1, beta2 = h.beta2, eps = h.eps
+    cdef double weight_decay = h.weight_decay
+    cdef bint amsgrad = h.amsgrad != 0
     # Adam adds weight_decay * p to the gradient (L2); AdamW instead shrinks p
     # by (1 - lr * weight_decay) before the step (decoupled weight decay).
     cdef double l2 = 0.0 if decoupled else weight_decay
@@ -163,9 +166,10 @@ cdef inline void _rmsprop(const double* hyper, Py_ssize_t n,
                           const floating* grads,     # IN
                           floating* state            # IN/OUT, rows s[, g_avg][, buf]
                           ) noexcept nogil:
-    cdef double lr = hyper[0], alpha = hyper[1], eps = hyper[2], weight_decay = hyper[3]
-    cdef double momentum = hyper[4]
-    cdef bint centered = hyper[5] != 0
+    cdef const RMSpropHyper* h = <const RMSpropHyper*>hyper
+    cdef double lr = h.lr, alpha = h.alpha, eps = h.eps, weight_decay = h.weight_decay
+    cdef double momentum = h.momentum
+    cdef bint centered = h.centered != 0
     # Two options make four loops; gcc does not unswitch that many on its own,
     # so each is spelt out with constant flags (the inlined loop specialises).
     if centered and momentum > 0:
@@ -185,9 +189,10 @@ cdef inline void _adagrad(const double* hyper, long long t, Py_ssize_t n,
                           const floating* grads,     # IN
                           floating* s                # IN/OUT, state row 0
                           ) noexcept nogil:
-    cdef double lr = hyper[0], lr_decay = hyper[1], weight_decay = hyper[2], eps = hyper[3]
-    # hyper[4], initial_accumulator_value, is where s started; the Python layer
-    # filled the state with it, so the update does not read it.
+    cdef const AdagradHyper* h = <const AdagradHyper*>hyper
+    cdef double lr = h.lr, lr_decay = h.lr_decay, weight_decay = h.weight_decay, eps = h.eps
+    # h.initial_accumulator_value is where s started; the Python layer filled
+    # the state with it, so the update does not read it.
     cdef double clr = lr / (1.0 + <double>(t - 1) * lr_decay)
     cdef double p, g, s_i
     cdef Py_ssize_t i
@@ -209,11 +214,12 @@ cdef int state_rows(int optimizer, const double* hyper) noexcept nogil:
     # only with amsgrad, RMSprop's g_avg only when centered and buf only with
     # momentum. fastnet.optimizers' state_rows says the same, in Python.
     if optimizer == SGD:
-        return 1 if hyper[1] != 0 else 0
+        return 1 if (<const SGDHyper*>hyper).momentum != 0 else 0
     elif optimizer == ADAM or optimizer == ADAMW:
-        return 3 if hyper[5] != 0 else 2
+        return 3 if (<const AdamHyper*>hyper).amsgrad != 0 else 2
     elif optimizer == RMSPROP:
-        return 1 + (1 if hyper[5] != 0 else 0) + (1 if hyper[4] > 0 else 0)
+        return (1 + (1 if (<const RMSpropHyper*>hyper).centered != 0 else 0)
+                + (1 if (<const RMSpropHyper*>hyper).momentum > 0 else 0))
     elif optimizer == ADAGRAD:
         return 1
     return -1
@@ -236,10 +242,36 @@ cdef void optimizer_step(int optimizer, const double* hyper, long long t, Py_ssi
         _adagrad(hyper, t, n, params, grads, state)
 
 
-# --- Python twin, for the tests -------------------------------------------------------
+# --- The layout, for Python ------------------------------------------------------------
 
-# number of hyperparameters per OptimizerId
-cdef int[5] _N_HYPER = [5, 6, 6, 6, 5]
+# A struct converts to a dict of its fields in declaration order, so the names
+# come from the .pxd itself.
+cdef SGDHyper _sgd_fields = SGDHyper(0, 0, 0, 0, 0)
+cdef AdamHyper _adam_fields = AdamHyper(0, 0, 0, 0, 0, 0)
+cdef RMSpropHyper _rmsprop_fields = RMSpropHyper(0, 0, 0, 0, 0, 0)
+cdef AdagradHyper _adagrad_fields = AdagradHyper(0, 0, 0, 0, 0)
+
+#: OptimizerId -> the names of its hyperparameters, in the order of the hyper vector.
+HYPERPARAMETERS = {
+    SGD: tuple(_sgd_fields),
+    ADAM: tuple(_adam_fields),
+    ADAMW: tuple(_adam_fields),
+    RMSPROP: tuple(_rmsprop_fields),
+    ADAGRAD: tuple(_adagrad_fields),
+}
+
+# number of hyperparameters per OptimizerId: the doubles in its struct
+cdef Py_ssize_t[5] _N_HYPER = [sizeof(SGDHyper) // sizeof(double), sizeof(AdamHyper) // sizeof(double),
+                               sizeof(AdamHyper) // sizeof(double), sizeof(RMSpropHyper) // sizeof(double),
+                               sizeof(AdagradHyper) // sizeof(double)]
+for _id, _names in HYPERPARAMETERS.items():
+    # The cast from double* is sound only if no struct has padding.
+    if len(_names) != _N_HYPER[<int>_id]:
+        raise ImportError(f"fastnet._core.optimizers: the hyperparameter struct of {_id!r} is padded")
+del _id, _names
+
+
+# --- Python twin, for the tests -------------------------------------------------------
 
 
 def n_state_rows(int optimizer, const double[::1] hyper not None):

@@ -3,18 +3,25 @@
 The workloads (fastnet/bench/workloads.py) and the peer implementations
 (fastnet/bench/peers.py) are the one source of truth that the asv suite in
 ``benchmarks/`` imports as well. See docs/BENCHMARKS.md.
+
+The measurements: fastnet/bench/timing.py (one thread, the peers taking
+turns), memory.py, scaling.py (threads, processes, BLAS threads); report.py
+runs them into one dict and text.py prints it.
 """
+
+from __future__ import annotations
 
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 
 from .workloads import TARGETS, WORKLOADS, Workload, flops_per_sample, get_workloads
 
 __all__ = ["main", "WORKLOADS", "Workload", "TARGETS", "get_workloads", "flops_per_sample"]
 
 
-def _parser():
+def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m fastnet bench",
         description="Time one training epoch of each workload with fastnet, the pure-Python reference, "
@@ -39,9 +46,10 @@ def _parser():
     return p
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark command; returns the process exit code."""
-    from .report import format_report, run
+    from .report import run
+    from .text import format_report
 
     args = _parser().parse_args(argv)
     try:

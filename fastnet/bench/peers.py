@@ -9,9 +9,7 @@ the library allows) the same initial parameters, taken from the fastnet network.
 - ``ReferencePeer``: ``fastnet.reference`` (pure Python) on a subsample of
   ``workload.reference_samples`` rows, scaled per sample.
 - ``NumpyPeer``: the same network written by hand in NumPy the way a competent
-  person would: float32, ``@`` matmuls into preallocated arrays, one flat
-  parameter buffer (so the update is one in-place pass), the epoch's shuffle as
-  one gather, then contiguous batch slices.
+  person would (fastnet/bench/numpy_mlp.py).
 - ``TorchPeer``: PyTorch eager mode, ``nn.Sequential`` of ``nn.Linear``/``nn.ReLU``,
   ``torch.optim.SGD``, the standard loop (zero_grad, forward, loss, backward,
   step) over slices of a ``torch.randperm`` order (cheaper than a DataLoader).
@@ -23,35 +21,31 @@ All of them are meant to run on one thread: ``fastnet.bench.single_thread()``
 limits the BLAS pools and PyTorch's intra-op pool before anything is timed.
 """
 
+from __future__ import annotations
+
 import abc
-import math
+import importlib
 import warnings
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
-__all__ = ["Peer", "FastnetPeer", "ReferencePeer", "NumpyPeer", "NumpyMLP", "TorchPeer",
-           "SklearnPeer", "PEERS", "split_params", "peer_status"]
+from .numpy_mlp import NumpyMLP, one_hot, split_params
+from .workloads import Workload
 
+if TYPE_CHECKING:
+    import fastnet.reference
+    from fastnet.nn.network import Network
+    from fastnet.optim.optimizers import SGD
 
-def split_params(flat, sizes):
-    """[(W, b), ...] views of a flat buffer in fastnet's layout (W (n_in, n_out) row-major, then b)."""
-    out, off = [], 0
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        W = flat[off:off + n_in * n_out].reshape(n_in, n_out)
-        off += n_in * n_out
-        b = flat[off:off + n_out]
-        off += n_out
-        out.append((W, b))
-    if off != len(flat):
-        raise ValueError(f"a flat buffer of {len(flat)} numbers does not fit sizes {list(sizes)} "
-                         f"({off} parameters)")
-    return out
+__all__ = ["Peer", "FastnetPeer", "ReferencePeer", "NumpyPeer", "TorchPeer", "SklearnPeer", "PEERS",
+           "peer_status", "Clock"]
 
-
-def one_hot(labels, n_classes, dtype):
-    Y = np.zeros((len(labels), n_classes), dtype=dtype)
-    Y[np.arange(len(labels)), labels] = 1
-    return Y
+#: A clock in seconds: time.perf_counter (wall) or time.process_time (CPU).
+Clock = Callable[[], float]
+Array = npt.NDArray[Any]
 
 
 class Peer(abc.ABC):
@@ -67,24 +61,25 @@ class Peer(abc.ABC):
     needs_warmup = True
 
     @classmethod
-    def available(cls):
+    def available(cls) -> str | None:
         return None
 
-    def __init__(self, workload, X, y, dtype="float32", init_params=None, seed=0):
+    def __init__(self, workload: Workload, X: Array, y: Array, dtype: npt.DTypeLike = "float32",
+                 init_params: Array | None = None, seed: int = 0) -> None:
         self.workload = workload
         self.dtype = np.dtype(dtype)
         self.samples_per_run = len(X)
         self.last_loss = float("nan")
 
     @property
-    def epoch_scale(self):
+    def epoch_scale(self) -> float:
         return self.workload.n_samples / self.samples_per_run
 
     @abc.abstractmethod
-    def run(self):
+    def run(self) -> float:
         """Train one epoch over this peer's rows; returns the epoch's mean loss."""
 
-    def run_seconds(self, clock):
+    def run_seconds(self, clock: Clock) -> float:
         """Seconds of one ``run()`` by ``clock``; its loss goes to ``last_loss``."""
         start = clock()
         self.last_loss = self.run()
@@ -98,18 +93,19 @@ class Peer(abc.ABC):
 class FastnetPeer(Peer):
     name = "fastnet"
 
-    def __init__(self, workload, X, y, dtype="float32", init_params=None, seed=0, rollback=True):
+    def __init__(self, workload: Workload, X: Array, y: Array, dtype: npt.DTypeLike = "float32",
+                 init_params: Array | None = None, seed: int = 0, rollback: bool = True) -> None:
         import fastnet
 
         super().__init__(workload, X, y, dtype, init_params, seed)
         self.rollback = rollback
-        self.net = workload.network(dtype=dtype, seed=seed)
+        self.net: Network = workload.network(dtype=dtype, seed=seed)
         if init_params is not None:
             self.net.params = init_params
-        self.optimizer = fastnet.SGD(lr=workload.lr)
+        self.optimizer: SGD = fastnet.SGD(lr=workload.lr)
         self.X, self.y = X, y
 
-    def run(self):
+    def run(self) -> float:
         history = self.net.fit(self.X, self.y, optimizer=self.optimizer, epochs=1,
                                batch_size=self.workload.batch_size, shuffle=True, rollback=self.rollback)
         return history.loss[-1]
@@ -128,13 +124,14 @@ class ReferencePeer(Peer):
     name = "reference"
     needs_warmup = False   # pure Python, nothing to warm; its runs take seconds
 
-    def __init__(self, workload, X, y, dtype="float32", init_params=None, seed=0):
+    def __init__(self, workload: Workload, X: Array, y: Array, dtype: npt.DTypeLike = "float32",
+                 init_params: Array | None = None, seed: int = 0) -> None:
         import fastnet
         import fastnet.reference
 
         super().__init__(workload, X, y, dtype, init_params, seed)
         m = min(workload.reference_samples, len(X))
-        self.net = fastnet.reference.Network.mlp(list(workload.sizes), activation="relu",
+        self.net: fastnet.reference.Network = fastnet.reference.Network.mlp(list(workload.sizes), activation="relu",
                                                  loss=workload.loss, dtype=self.dtype.name, seed=seed)
         if init_params is not None:
             self.net.params = np.asarray(init_params, dtype=np.float64).tolist()
@@ -144,7 +141,7 @@ class ReferencePeer(Peer):
         self.samples_per_run = m
         self.estimated = m < workload.batch_size
 
-    def run(self):
+    def run(self) -> float:
         if self.estimated:
             loss = self.net.backward(self.X, self.y)
             self.optimizer.step(self.net)
@@ -153,7 +150,7 @@ class ReferencePeer(Peer):
                                batch_size=self.workload.batch_size, shuffle=True)
         return history.loss[-1]
 
-    def run_seconds(self, clock):
+    def run_seconds(self, clock: Clock) -> float:
         if not self.estimated:
             return super().run_seconds(clock)
         start = clock()
@@ -170,109 +167,11 @@ class ReferencePeer(Peer):
 # NumPy, written by hand
 # ---------------------------------------------------------------------------
 
-class NumpyMLP:
-    """A relu MLP trained by SGD in plain NumPy: the hand-written baseline.
-
-    sizes: layer widths; loss: "mse" (mean of squares over rows and outputs) or
-    "cross_entropy" (softmax on logits, one-hot targets); params: a flat buffer
-    in fastnet's layout to start from (copied), else He-uniform from ``seed``.
-    Arrays are preallocated once per batch size; ``W`` and ``b`` are views into
-    one flat ``params`` buffer, so the SGD update is one in-place pass.
-    """
-
-    def __init__(self, sizes, loss="cross_entropy", dtype="float32", params=None, seed=0):
-        if loss not in ("mse", "cross_entropy"):
-            raise ValueError(f"NumpyMLP implements 'mse' and 'cross_entropy', got {loss!r}")
-        self.sizes = list(sizes)
-        self.loss = loss
-        self.dtype = np.dtype(dtype)
-        n_params = sum(a * b + b for a, b in zip(self.sizes[:-1], self.sizes[1:]))
-        self.params = np.zeros(n_params, dtype=self.dtype)
-        self.grads = np.zeros(n_params, dtype=self.dtype)
-        if params is not None:
-            self.params[:] = params
-        else:
-            rng = np.random.default_rng(seed)
-            for W, _ in split_params(self.params, self.sizes):
-                limit = math.sqrt(6.0 / W.shape[0])
-                W[:] = rng.uniform(-limit, limit, size=W.shape)
-        self.layers = split_params(self.params, self.sizes)
-        self.grad_layers = split_params(self.grads, self.sizes)
-        self._buffers = {}
-
-    def _buffers_for(self, m):
-        buf = self._buffers.get(m)
-        if buf is None:
-            acts = [np.empty((m, n), dtype=self.dtype) for n in self.sizes[1:]]
-            deltas = [np.empty((m, n), dtype=self.dtype) for n in self.sizes[1:]]
-            buf = self._buffers[m] = (acts, deltas)
-        return buf
-
-    def forward(self, x, acts):
-        """Hidden activations and the output layer's logits (or outputs, for MSE) into acts."""
-        a = x
-        last = len(self.layers) - 1
-        for l, (W, b) in enumerate(self.layers):
-            z = acts[l]
-            np.matmul(a, W, out=z)
-            z += b
-            if l < last:
-                np.maximum(z, 0, out=z)
-            a = z
-        return a
-
-    def train_batch(self, x, y, lr):
-        """One SGD step on the batch (x (m, n_in), y (m, k) one-hot or values); returns its loss."""
-        m = x.shape[0]
-        acts, deltas = self._buffers_for(m)
-        out = self.forward(x, acts)
-        d = deltas[-1]
-        if self.loss == "cross_entropy":
-            zmax = out.max(axis=1, keepdims=True)
-            np.subtract(out, zmax, out=d)
-            np.exp(d, out=d)
-            total = d.sum(axis=1, keepdims=True)
-            # loss = mean(logsumexp(z) - z[label]); gradient (softmax - y) / m
-            loss = float(np.mean(zmax[:, 0] + np.log(total[:, 0]) - np.einsum("ij,ij->i", out, y)))
-            d /= total
-            d -= y
-            d *= 1.0 / m
-        else:
-            np.subtract(out, y, out=d)
-            loss = float(np.vdot(d, d)) / d.size
-            d *= 2.0 / d.size
-        for l in range(len(self.layers) - 1, -1, -1):
-            W, _ = self.layers[l]
-            dW, db = self.grad_layers[l]
-            a_prev = x if l == 0 else acts[l - 1]
-            np.matmul(a_prev.T, d, out=dW)
-            np.sum(d, axis=0, out=db)
-            if l > 0:
-                d_prev = deltas[l - 1]
-                np.matmul(d, W.T, out=d_prev)
-                d_prev *= a_prev > 0          # relu backward
-                d = d_prev
-        self.grads *= lr
-        self.params -= self.grads
-        return loss
-
-    def epoch(self, X, Y, batch_size, lr, rng=None):
-        """One epoch over (X, Y); shuffled by ``rng`` (a numpy Generator) unless None. Mean loss."""
-        n = X.shape[0]
-        if rng is not None:
-            order = rng.permutation(n)
-            X, Y = X[order], Y[order]
-        total = 0.0
-        for s in range(0, n, batch_size):
-            xb, yb = X[s:s + batch_size], Y[s:s + batch_size]
-            total += self.train_batch(xb, yb, lr) * xb.shape[0]
-        return total / n
-
-
 class NumpyPeer(Peer):
     name = "numpy"
 
-    def __init__(self, workload, X, y, dtype="float32", init_params=None, seed=0):
+    def __init__(self, workload: Workload, X: Array, y: Array, dtype: npt.DTypeLike = "float32",
+                 init_params: Array | None = None, seed: int = 0) -> None:
         super().__init__(workload, X, y, dtype, init_params, seed)
         self.mlp = NumpyMLP(workload.sizes, workload.loss, dtype, params=init_params, seed=seed)
         self.X = np.ascontiguousarray(X, dtype=dtype)
@@ -282,7 +181,7 @@ class NumpyPeer(Peer):
             self.Y = np.ascontiguousarray(y, dtype=dtype).reshape(len(X), -1)
         self.rng = np.random.default_rng(seed)
 
-    def run(self):
+    def run(self) -> float:
         return self.mlp.epoch(self.X, self.Y, self.workload.batch_size, self.workload.lr, self.rng)
 
 
@@ -291,19 +190,22 @@ class NumpyPeer(Peer):
 # ---------------------------------------------------------------------------
 
 class TorchPeer(Peer):
+    """PyTorch (untyped here: it is optional, and its objects are Any)."""
+
     name = "torch"
 
     @classmethod
-    def available(cls):
+    def available(cls) -> str | None:
         try:
-            import torch  # noqa: F401
+            importlib.import_module("torch")
         except ImportError:
             return "PyTorch is not installed"
         return None
 
-    def __init__(self, workload, X, y, dtype="float32", init_params=None, seed=0):
-        import torch
-        from torch import nn
+    def __init__(self, workload: Workload, X: Array, y: Array, dtype: npt.DTypeLike = "float32",
+                 init_params: Array | None = None, seed: int = 0) -> None:
+        torch: Any = importlib.import_module("torch")
+        nn = torch.nn
 
         super().__init__(workload, X, y, dtype, init_params, seed)
         torch.set_num_threads(1)
@@ -332,9 +234,10 @@ class TorchPeer(Peer):
         self.generator = torch.Generator().manual_seed(seed)
         self.torch = torch
 
-    def run(self):
+    def run(self) -> float:
         torch = self.torch
-        n, batch_size = self.X.shape[0], self.workload.batch_size
+        n: int = self.X.shape[0]
+        batch_size = self.workload.batch_size
         model, loss_fn, optimizer = self.model, self.loss_fn, self.optimizer
         order = torch.randperm(n, generator=self.generator)
         total = 0.0
@@ -345,7 +248,7 @@ class TorchPeer(Peer):
             loss = loss_fn(model(xb), yb)
             loss.backward()
             optimizer.step()
-            total += loss.item() * len(idx)
+            total += float(loss.item()) * len(idx)
         return total / n
 
 
@@ -354,23 +257,27 @@ class TorchPeer(Peer):
 # ---------------------------------------------------------------------------
 
 class SklearnPeer(Peer):
+    """scikit-learn's MLP (its objects are Any here)."""
+
     name = "sklearn"
 
     @classmethod
-    def available(cls):
+    def available(cls) -> str | None:
         try:
-            import sklearn.neural_network  # noqa: F401
+            importlib.import_module("sklearn.neural_network")
         except ImportError:
             return "scikit-learn is not installed"
         return None
 
-    def __init__(self, workload, X, y, dtype="float32", init_params=None, seed=0):
-        from sklearn.neural_network import MLPClassifier, MLPRegressor
+    def __init__(self, workload: Workload, X: Array, y: Array, dtype: npt.DTypeLike = "float32",
+                 init_params: Array | None = None, seed: int = 0) -> None:
+        neural_network: Any = importlib.import_module("sklearn.neural_network")
+        MLPClassifier, MLPRegressor = neural_network.MLPClassifier, neural_network.MLPRegressor
 
         super().__init__(workload, X, y, dtype, init_params, seed)
         cls = MLPClassifier if workload.loss == "cross_entropy" else MLPRegressor
         # sklearn's MLPRegressor minimises half the mean squared error: the same work.
-        self.model = cls(hidden_layer_sizes=tuple(workload.sizes[1:-1]), activation="relu",
+        self.model: Any = cls(hidden_layer_sizes=tuple(workload.sizes[1:-1]), activation="relu",
                          solver="sgd", batch_size=workload.batch_size, max_iter=1,
                          learning_rate="constant", learning_rate_init=workload.lr, momentum=0.0,
                          nesterovs_momentum=False, alpha=0.0, shuffle=True, random_state=seed,
@@ -391,19 +298,20 @@ class SklearnPeer(Peer):
                 self.model.coefs_[l][:] = W
                 self.model.intercepts_[l][:] = b
 
-    def run(self):
-        from sklearn.exceptions import ConvergenceWarning
+    def run(self) -> float:
+        convergence_warning = importlib.import_module("sklearn.exceptions").ConvergenceWarning
 
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
+            warnings.simplefilter("ignore", convergence_warning)
             self.model.partial_fit(self.X, self.y)
-        return self.model.loss_
+        return float(self.model.loss_)
 
 
 #: name -> Peer class, in the order the table lists them
-PEERS = {cls.name: cls for cls in (FastnetPeer, ReferencePeer, NumpyPeer, TorchPeer, SklearnPeer)}
+PEERS: dict[str, type[Peer]] = {cls.name: cls for cls in (FastnetPeer, ReferencePeer, NumpyPeer, TorchPeer,
+                                                            SklearnPeer)}
 
 
-def peer_status():
+def peer_status() -> dict[str, str | None]:
     """name -> None if the peer can run here, else why not."""
     return {name: cls.available() for name, cls in PEERS.items()}

@@ -21,16 +21,24 @@ the loss and the optimizer update are left out: they are O(n_out) or
 O(n_params) per batch, not per weight and sample.
 """
 
-from dataclasses import dataclass, field
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from .. import datasets
+
+if TYPE_CHECKING:
+    from ..nn.network import Network
 
 __all__ = ["Workload", "WORKLOADS", "TARGETS", "get_workloads", "flops_per_sample"]
 
 
-def flops_per_sample(sizes):
+def flops_per_sample(sizes: Sequence[int]) -> int:
     """Floating-point operations of one sample's forward and backward pass (see the module docstring)."""
     return 6 * sum(n_in * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:])) - 2 * sizes[0] * sizes[1]
 
@@ -52,37 +60,38 @@ class Workload:
     """
 
     name: str
-    sizes: tuple
+    sizes: tuple[int, ...]
     batch_size: int
     loss: str
     n_samples: int
     data: str
     reference_samples: int
-    peer_samples: int = None
+    peer_samples: int | None = None
     lr: float = 0.01
     description: str = ""
-    tags: tuple = field(default=())
+    tags: tuple[str, ...] = ()
 
     @property
-    def label(self):
+    def label(self) -> str:
         return "-".join(str(s) for s in self.sizes)
 
     @property
-    def n_params(self):
+    def n_params(self) -> int:
         return sum(a * b + b for a, b in zip(self.sizes[:-1], self.sizes[1:]))
 
     @property
-    def flops_per_sample(self):
+    def flops_per_sample(self) -> int:
         return flops_per_sample(self.sizes)
 
-    def flops_per_epoch(self, n_samples=None):
+    def flops_per_epoch(self, n_samples: int | None = None) -> int:
         return (self.n_samples if n_samples is None else n_samples) * self.flops_per_sample
 
     @property
-    def n_batches(self):
+    def n_batches(self) -> int:
         return -(-self.n_samples // self.batch_size)
 
-    def make_data(self, dtype="float32", seed=0, n_samples=None):
+    def make_data(self, dtype: npt.DTypeLike = "float32", seed: int = 0,
+                  n_samples: int | None = None) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
         """(X, y) for this workload from ``seed``: X (n, sizes[0]) standardised to unit variance.
 
         y is a float column (n, 1) for ``"mse"`` and integer class labels (n,)
@@ -107,7 +116,7 @@ class Workload:
             return X, labels.astype(np.int64)
         return X, labels.astype(dtype).reshape(-1, 1)
 
-    def network(self, dtype="float32", seed=0):
+    def network(self, dtype: npt.DTypeLike = "float32", seed: int = 0) -> Network:
         """The fastnet network of this workload (relu hidden layers; softmax output for cross-entropy)."""
         import fastnet
 
@@ -133,7 +142,7 @@ WORKLOADS = {w.name: w for w in (
 )}
 
 
-def get_workloads(names=None):
+def get_workloads(names: str | Sequence[str] | None = None) -> list[Workload]:
     """Workloads by name (a list or a comma-separated string); all of them for None."""
     if names is None:
         return list(WORKLOADS.values())
@@ -147,7 +156,7 @@ def get_workloads(names=None):
 
 #: The issue's targets, single thread, float32 unless said: (workload, peer) -> minimum
 #: speedup of fastnet over the peer (peer time / fastnet time, per sample).
-TARGETS = {
+TARGETS: dict[tuple[str, str], float] = {
     ("tiny", "numpy"): 100.0, ("tiny", "torch"): 500.0, ("tiny", "reference"): 100.0,
     ("small", "numpy"): 25.0, ("small", "torch"): 100.0, ("small", "reference"): 300.0,
     ("digits", "numpy"): 2.0, ("digits", "torch"): 5.0, ("digits", "reference"): 1000.0,
@@ -155,7 +164,7 @@ TARGETS = {
     ("large", "numpy"): 0.95, ("large", "torch"): 1.1,
 }
 #: float64 targets: (workload, peer) -> minimum speedup.
-TARGETS_FLOAT64 = {("digits", "sklearn"): 4.0}
+TARGETS_FLOAT64: dict[tuple[str, str], float] = {("digits", "sklearn"): 4.0}
 #: The large workload's fastnet GFLOP/s as a fraction of the single-thread sgemm rate.
 TARGET_GEMM_FRACTION = ("large", 0.85)
 #: "Peak memory of a training run stays within a few MB of data + parameters": what one

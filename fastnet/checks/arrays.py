@@ -13,7 +13,12 @@ dtypes, object arrays holding anything else). Every message names the
 argument, what was expected and what was given.
 """
 
+from __future__ import annotations
+
+from typing import Any, Protocol
+
 import numpy as np
+import numpy.typing as npt
 
 from .._core import network as _engine
 from .._core import optimizers as _optimizer_kernels
@@ -22,13 +27,23 @@ __all__ = ["DTYPES", "as_dtype", "as_features", "as_targets", "optimizer_arrays"
 
 DTYPES = {"float32": np.dtype(np.float32), "float64": np.dtype(np.float64)}
 
-# What the update kernels read, per kernel id (fastnet/_core/optimizers.pxd):
-# (name, length of hyper_vector()). The number of state rows depends on the
-# hyperparameters; the kernels' own rule (n_state_rows) gives it.
-_KERNEL_SHAPES = {0: ("sgd", 5), 1: ("adam", 6), 2: ("adamw", 6), 3: ("rmsprop", 6), 4: ("adagrad", 5)}
+#: An array the kernels read: float32 or float64, C-contiguous.
+Floats = npt.NDArray[np.float32] | npt.NDArray[np.float64]
 
 
-def as_dtype(dtype):
+class KernelOptimizer(Protocol):
+    """What the checks read of an optimizer: :class:`fastnet.optim.Optimizer` has it (optim sits above checks)."""
+
+    @property
+    def kernel_id(self) -> int: ...
+
+    t: int
+    state: Any
+
+    def hyper_vector(self) -> list[float]: ...
+
+
+def as_dtype(dtype: npt.DTypeLike) -> np.dtype[Any]:
     """The numpy dtype for ``"float32"``/``"float64"`` (or np.float32, np.dtype(...))."""
     dt = None
     if dtype is not None:  # np.dtype(None) would quietly be float64
@@ -41,7 +56,7 @@ def as_dtype(dtype):
     return dt
 
 
-def _describe(value):
+def _describe(value: Any) -> str:
     """A short, readable rendering of one array element for a message."""
     try:
         return repr(value.item()) if hasattr(value, "item") else repr(value)
@@ -49,13 +64,14 @@ def _describe(value):
         return str(value)
 
 
-def _as_real_array(a, name):
+def _as_real_array(a: Any, name: str) -> npt.NDArray[Any]:
     """``a`` as a base-class numpy array of real numbers, rejecting what does not convert safely."""
     if a is None:
         raise TypeError(f"{name} must be an array of numbers, got None")
     if isinstance(a, np.ma.MaskedArray):
         if np.ma.is_masked(a):
-            raise ValueError(f"{name} is a masked array with {int(np.ma.count_masked(a))} masked entries; "
+            n_masked = int(np.count_nonzero(np.ma.getmaskarray(a)))
+            raise ValueError(f"{name} is a masked array with {n_masked} masked entries; "
                              f"fill them ({name}.filled(value)) or drop those rows first")
         a = a.data
     try:
@@ -89,12 +105,12 @@ def _as_real_array(a, name):
     return arr
 
 
-def _first_nonfinite(arr):
+def _first_nonfinite(arr: npt.NDArray[Any]) -> tuple[tuple[int, ...], int]:
     bad = np.argwhere(~np.isfinite(arr))
     return tuple(int(i) for i in bad[0]), len(bad)
 
 
-def _nonfinite_error(name, arr, source=None):
+def _nonfinite_error(name: str, arr: npt.NDArray[Any], source: npt.NDArray[Any] | None = None) -> ValueError:
     """The ValueError for non-finite entries of ``arr`` (``source``: the array before conversion)."""
     where, count = _first_nonfinite(arr)
     index = ", ".join(map(str, where))
@@ -115,7 +131,7 @@ def _nonfinite_error(name, arr, source=None):
                       "remove or impute those values")
 
 
-def _convert(arr, dtype, name):
+def _convert(arr: npt.NDArray[Any], dtype: np.dtype[Any], name: str) -> Floats:
     """``arr`` as a C-contiguous, aligned array of ``dtype`` with finite values (copied only if needed)."""
     if arr.dtype == dtype and arr.flags.c_contiguous and arr.flags.aligned:
         # Already as the kernels read it, the common case: skipping np.errstate and
@@ -129,7 +145,7 @@ def _convert(arr, dtype, name):
     return out
 
 
-def as_features(X, n_features, dtype, name="X"):
+def as_features(X: npt.ArrayLike, n_features: int, dtype: np.dtype[Any], name: str = "X") -> Floats:
     """X as a C-contiguous (n_samples, n_features) array of ``dtype``, checked."""
     arr = _as_real_array(X, name)
     if arr.ndim != 2:
@@ -147,7 +163,8 @@ def as_features(X, n_features, dtype, name="X"):
     return _convert(arr, dtype, name)
 
 
-def _class_labels(arr, n_samples, n_outputs, dtype, name):
+def _class_labels(arr: npt.NDArray[Any], n_samples: int, n_outputs: int, dtype: np.dtype[Any],
+                  name: str) -> Floats:
     """One-hot rows for the class indices in ``arr`` (any real dtype), checked."""
     labels = arr.reshape(-1)
     kind = labels.dtype.kind
@@ -174,7 +191,8 @@ def _class_labels(arr, n_samples, n_outputs, dtype, name):
     return onehot
 
 
-def as_targets(Y, n_samples, criterion, n_outputs, dtype, name="Y"):
+def as_targets(Y: npt.ArrayLike, n_samples: int, criterion: Any, n_outputs: int, dtype: np.dtype[Any],
+               name: str = "Y") -> Floats:
     """Y as a C-contiguous (n_samples, n_outputs) array of ``dtype``, checked for ``criterion``.
 
     For cross-entropy, class indices (shape (n,) or (n, 1) with n_outputs > 1)
@@ -209,7 +227,22 @@ def as_targets(Y, n_samples, criterion, n_outputs, dtype, name="Y"):
     return arr
 
 
-def optimizer_arrays(optimizer, n_params, dtype):
+def _kernel_rule(optimizer: KernelOptimizer) -> tuple[int, str, int]:
+    """``(kernel id, rule name, number of hyperparameters)`` of the kernel ``optimizer`` runs on."""
+    kernel_id = optimizer.kernel_id
+    # The layout is the kernels' own (HYPERPARAMETERS: the fields of their structs).
+    layouts = _optimizer_kernels.HYPERPARAMETERS
+    if isinstance(kernel_id, bool) or not isinstance(kernel_id, (int, np.integer)) or kernel_id not in layouts:
+        rules = ", ".join(_optimizer_kernels.OptimizerId(i).name.lower() for i in layouts)
+        raise TypeError(f"optimizer {type(optimizer).__name__} has no compiled update rule "
+                        f"(kernel_id={kernel_id!r}); the compiled Network runs fastnet's own "
+                        f"optimizers ({rules}) and subclasses that keep their update rule")
+    kernel_id = int(kernel_id)
+    return kernel_id, _optimizer_kernels.OptimizerId(kernel_id).name.lower(), len(layouts[kernel_id])
+
+
+def optimizer_arrays(optimizer: KernelOptimizer, n_params: int,
+                     dtype: np.dtype[Any]) -> tuple[npt.NDArray[np.float64], Floats]:
     """``(hyper, state)`` of a bound ``optimizer`` as the update kernels read them, checked.
 
     The kernels index ``hyper`` and ``state`` by the optimizer's kernel id
@@ -217,18 +250,13 @@ def optimizer_arrays(optimizer, n_params, dtype):
     for another network (a callback or another thread can do that between two
     epochs), or a subclass that changed ``hyper_vector()`` or has no kernel,
     must be caught here. Call it right before every nogil call that updates.
+    The values of the hyperparameters were checked where they were set (the
+    optimizer's constructor and ``lr`` setter); only their number and
+    finiteness are checked here.
     """
-    from ..optim.optimizers import Optimizer
-
-    if not isinstance(optimizer, Optimizer):
+    if not callable(getattr(optimizer, "hyper_vector", None)) or not hasattr(optimizer, "kernel_id"):
         raise TypeError(f"optimizer must be a fastnet.Optimizer, got {type(optimizer).__name__}")
-    kernel_id = optimizer.kernel_id
-    if isinstance(kernel_id, bool) or not isinstance(kernel_id, (int, np.integer)) or kernel_id not in _KERNEL_SHAPES:
-        raise TypeError(f"optimizer {type(optimizer).__name__} has no compiled update rule "
-                        f"(kernel_id={kernel_id!r}); the compiled Network runs fastnet's own "
-                        f"optimizers ({', '.join(s[0] for s in _KERNEL_SHAPES.values())}) and subclasses "
-                        "that keep their update rule")
-    rule, n_hyper = _KERNEL_SHAPES[int(kernel_id)]
+    kernel_id, rule, n_hyper = _kernel_rule(optimizer)
     try:
         hyper = np.array(optimizer.hyper_vector(), dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -240,14 +268,12 @@ def optimizer_arrays(optimizer, n_params, dtype):
     if not np.isfinite(hyper).all():
         raise ValueError(f"optimizer hyperparameters must be finite, got {hyper.tolist()} "
                          f"(hyper_vector() of {optimizer!r})")
-    if not hyper[0] > 0:
-        raise ValueError(f"optimizer lr must be > 0, got {float(hyper[0])!r}")
     t = optimizer.t
     if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t < 0:
         raise ValueError(f"optimizer.t (the number of steps taken) must be an integer >= 0, got {t!r}")
     state = optimizer.state
     # The rows the kernel will read, by the kernel's own rule for these hyperparameters.
-    n_state = _optimizer_kernels.n_state_rows(int(kernel_id), hyper)
+    n_state = _optimizer_kernels.n_state_rows(kernel_id, hyper)
     if isinstance(state, np.ndarray) and state.ndim == 2 and state.shape[0] != n_state:
         raise ValueError(f"optimizer.state has {state.shape[0]} rows but the {rule} rule with these "
                          f"hyperparameters uses {n_state}: momentum, amsgrad or centered changed after "
@@ -278,11 +304,12 @@ class OptimizerArrays:
 
     __slots__ = ("n_params", "dtype", "_key", "_arrays")
 
-    def __init__(self, n_params, dtype):
+    def __init__(self, n_params: int, dtype: np.dtype[Any]) -> None:
         self.n_params, self.dtype = n_params, dtype
-        self._key, self._arrays = None, None
+        self._key: tuple[Any, ...] | None = None
+        self._arrays: tuple[npt.NDArray[np.float64], Floats] | None = None
 
-    def __call__(self, optimizer):
+    def __call__(self, optimizer: KernelOptimizer) -> tuple[npt.NDArray[np.float64], Floats]:
         state, t = optimizer.state, optimizer.t
         try:
             # ids are safe: the last checked state is held in self._arrays, and
@@ -292,7 +319,7 @@ class OptimizerArrays:
             same = key == self._key and type(t) is int and t >= 0
         except Exception:   # anything odd: the full checks say what is wrong
             key, same = None, False
-        if not same:
+        if not same or self._arrays is None:
             self._arrays = optimizer_arrays(optimizer, self.n_params, self.dtype)
             self._key = key
         return self._arrays
@@ -303,7 +330,7 @@ class OptimizerArrays:
 CACHE_LINE = 64
 
 
-def exclusive_empty(shape, dtype, zeros=False):
+def exclusive_empty(shape: int | tuple[int, ...], dtype: npt.DTypeLike, zeros: bool = False) -> npt.NDArray[Any]:
     """An uninitialised C-contiguous array whose cache lines hold nothing else.
 
     The buffers the kernels write at every batch (parameters, gradients,
@@ -324,22 +351,23 @@ def exclusive_empty(shape, dtype, zeros=False):
     return raw[start:start + nbytes].view(dtype).reshape(shape)
 
 
-def exclusive_zeros(shape, dtype):
+def exclusive_zeros(shape: int | tuple[int, ...], dtype: npt.DTypeLike) -> npt.NDArray[Any]:
     """:func:`exclusive_empty`, zero-filled."""
     return exclusive_empty(shape, dtype, zeros=True)
 
 
-_NO_WEIGHTS = {}
+_NO_WEIGHTS: dict[np.dtype[Any], Floats] = {}
 
 
-def no_weights(dtype):
+def no_weights(dtype: np.dtype[Any]) -> Floats:
     """The empty weights array the kernels read as "unweighted" (one per dtype, reused)."""
     if dtype not in _NO_WEIGHTS:
         _NO_WEIGHTS[dtype] = np.empty(0, dtype=dtype)
     return _NO_WEIGHTS[dtype]
 
 
-def as_sample_weight(sample_weight, n_samples, dtype, name="sample_weight"):
+def as_sample_weight(sample_weight: npt.ArrayLike | None, n_samples: int, dtype: np.dtype[Any],
+                     name: str = "sample_weight") -> Floats:
     """sample_weight as a C-contiguous (n_samples,) array of ``dtype``, or the empty array for None.
 
     Weights must be finite and >= 0 with a positive sum: the loss is the

@@ -5,13 +5,18 @@ check raises with a message that names the argument, what was expected and
 what was given.
 """
 
+from __future__ import annotations
+
 import math
 import numbers
+from collections.abc import Sequence
+from typing import Any, Literal, overload
 
-__all__ = ["check_real", "check_int", "check_bool", "check_choice", "check_seed"]
+__all__ = ["check_real", "check_int", "check_bool", "check_choice", "check_seed", "check_dtype_name"]
 
 
-def check_real(name, value, *, low=None, high=None, low_open=False, high_open=False):
+def check_real(name: str, value: object, *, low: float | None = None, high: float | None = None,
+               low_open: bool = False, high_open: bool = False) -> float:
     """Return ``value`` as a finite float, checked against an interval.
 
     ``low_open=True`` excludes ``low`` itself (``lr > 0``); likewise ``high_open``.
@@ -32,7 +37,14 @@ def check_real(name, value, *, low=None, high=None, low_open=False, high_open=Fa
     return value
 
 
-def check_int(name, value, *, low=None, high=None, allow_none=False):
+@overload
+def check_int(name: str, value: object, *, low: int | None = None, high: int | None = None,
+              allow_none: Literal[False] = False) -> int: ...
+@overload
+def check_int(name: str, value: object, *, low: int | None = None, high: int | None = None,
+              allow_none: bool) -> int | None: ...
+def check_int(name: str, value: object, *, low: int | None = None, high: int | None = None,
+              allow_none: bool = False) -> int | None:
     """Return ``value`` as an int (bools and floats rejected), checked against ``[low, high]``."""
     if value is None and allow_none:
         return None
@@ -47,7 +59,7 @@ def check_int(name, value, *, low=None, high=None, allow_none=False):
     return value
 
 
-def check_bool(name, value):
+def check_bool(name: str, value: object) -> bool:
     """Return ``value`` as a bool: True, False, NumPy's np.True_ / np.False_, or the integers 0 and 1."""
     value = _unwrap_scalar(value)
     if _is_numpy_bool(value):
@@ -57,7 +69,7 @@ def check_bool(name, value):
     return bool(value)
 
 
-def check_choice(name, value, choices):
+def check_choice(name: str, value: object, choices: Sequence[str]) -> str:
     """Return ``value`` if it is one of ``choices`` (strings), else raise listing them."""
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a string, one of {', '.join(map(repr, choices))}; "
@@ -67,21 +79,33 @@ def check_choice(name, value, choices):
     return value
 
 
-def check_seed(seed, name="seed"):
+def check_seed(seed: object, name: str = "seed") -> int:
     """A seed for SplitMix64: an integer in [0, 2**64)."""
     seed = _unwrap_scalar(seed)
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed < 2**64:
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= int(seed) < 2**64:
         raise ValueError(f"{name} must be an integer in [0, 2**64), got {_show(seed)}")
     return int(seed)
 
 
-def _is_numpy_bool(value):
+def check_dtype_name(dtype: object) -> str:
+    """``"float32"`` or ``"float64"``, from that string or an object so named (NumPy's dtypes and
+    scalar types, recognised without importing NumPy); the message is that of
+    :func:`fastnet.checks.arrays.as_dtype`, which the compiled network uses."""
+    name = dtype
+    if not isinstance(dtype, str):
+        name = getattr(dtype, "name", None) or getattr(dtype, "__name__", None)
+    if isinstance(name, str) and name in ("float32", "float64"):
+        return name
+    raise ValueError(f"dtype must be 'float32' or 'float64', got {_show(dtype)}")
+
+
+def _is_numpy_bool(value: object) -> bool:
     """NumPy's bool scalar (np.True_), recognised without importing NumPy."""
     dtype = getattr(value, "dtype", None)
     return getattr(dtype, "kind", None) == "b" and getattr(value, "shape", None) == ()
 
 
-def _unwrap_scalar(value):
+def _unwrap_scalar(value: Any) -> Any:
     """A 0-d NumPy array as the scalar it holds (``np.array(0.1)`` -> 0.1); anything else as it is.
 
     NumPy scalars (np.float32(0.1), np.int64(5)) are already numbers.Real /
@@ -94,7 +118,7 @@ def _unwrap_scalar(value):
     return value
 
 
-def _show(value):
+def _show(value: object) -> str:
     """``repr(value)`` for a message, shortened for huge integers (whose repr Python may even refuse,
     int_max_str_digits) and for long reprs."""
     if isinstance(value, numbers.Integral) and not isinstance(value, bool) and abs(int(value)) >= 10**30:

@@ -2,31 +2,45 @@
 
 Trains a classifier on the two-spirals problem and a regressor on a noisy
 sine, prints the progress, the final metrics and the time each epoch took,
-and writes the loss-curve plots when matplotlib is installed.
+and writes the loss-curve plots when matplotlib is installed. Also importable
+as ``fastnet.demo`` (its fastnet 0.1 path): ``run_demo`` is its API.
 """
+
+from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
+from typing import Any, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 
 from .. import datasets
 from ..nn.network import Network
 from ..optim.optimizers import Adam
+from ..train.history import History
 
 __all__ = ["run_demo"]
 
+#: (X, y): inputs (n_samples, n_features) and targets, as ``Network.fit`` takes them.
+_Data: TypeAlias = tuple[npt.NDArray[np.floating[Any]], npt.NDArray[Any]]
+#: A line about a trained network on the validation data.
+_Report: TypeAlias = Callable[[Network, _Data], str]
 
-def _split(X, y, fraction=0.2):
+
+def _split(X: npt.NDArray[np.floating[Any]], y: npt.NDArray[Any], fraction: float = 0.2) -> tuple[_Data, _Data]:
+    """(train, validation): the first ``fraction`` of the rows validates (the data sets come shuffled)."""
     n_val = max(1, int(len(X) * fraction))
     return (X[n_val:], y[n_val:]), (X[:n_val], y[:n_val])
 
 
-def _train(title, net, train, val, epochs, batch_size, lr, report, progress):
+def _train(title: str, net: Network, train: _Data, val: _Data, epochs: int, batch_size: int, lr: float,
+           report: _Report, progress: bool) -> History:
+    """Fit ``net`` with Adam and print the speed and ``report``'s line."""
     print(f"\n== {title}: {net}")
-    opt = Adam(lr=lr)
     t0 = time.perf_counter()
-    history = net.fit(*train, optimizer=opt, epochs=epochs, batch_size=batch_size,
+    history = net.fit(*train, optimizer=Adam(lr=lr), epochs=epochs, batch_size=batch_size,
                       validation_data=val, progress=progress)
     elapsed = time.perf_counter() - t0
     n_epochs = len(history.loss)
@@ -36,38 +50,42 @@ def _train(title, net, train, val, epochs, batch_size, lr, report, progress):
     return history
 
 
-def run_demo(epochs=300, seed=0, plot_dir=".", progress=True):
+def _accuracy(net: Network, val: _Data) -> str:
+    acc = float(np.mean(net.predict(val[0]).argmax(axis=1) == val[1]))
+    return f"validation accuracy {acc:.3f}, validation loss {net.loss(*val):.4f}"
+
+
+def _rmse(net: Network, val: _Data) -> str:
+    err = float(np.sqrt(np.mean((net.predict(val[0]) - val[1]) ** 2)))
+    return f"validation RMSE {err:.4f} (the noise is 0.1)"
+
+
+def run_demo(epochs: int = 300, seed: int = 0, plot_dir: str = ".", progress: bool = True
+             ) -> tuple[History, History]:
     """Train the two demo networks; returns their histories. Plots go to ``plot_dir``."""
-    X, y = datasets.two_spirals(2000, seed=seed)
-    spirals_train, spirals_val = _split(X, y)
+    spirals_train, spirals_val = _split(*datasets.two_spirals(2000, seed=seed))
     classifier = Network.mlp([2, 64, 64, 2], activation="relu", loss="cross_entropy", seed=seed)
-
-    def accuracy(net, val):
-        acc = float(np.mean(net.predict(val[0]).argmax(axis=1) == val[1]))
-        return f"validation accuracy {acc:.3f}, validation loss {net.loss(*val):.4f}"
-
     h_cls = _train("two spirals, softmax cross-entropy", classifier, spirals_train, spirals_val,
-                   epochs, 16, 0.01, accuracy, progress)
+                   epochs, 16, 0.01, _accuracy, progress)
 
-    X, y = datasets.noisy_sine(1000, seed=seed)
-    sine_train, sine_val = _split(X, y)
+    sine_train, sine_val = _split(*datasets.noisy_sine(1000, seed=seed))
     regressor = Network.mlp([1, 64, 64, 1], activation="relu", loss="mse", seed=seed)
-
-    def rmse(net, val):
-        err = float(np.sqrt(np.mean((net.predict(val[0]) - val[1]) ** 2)))
-        return f"validation RMSE {err:.4f} (the noise is 0.1)"
-
     h_reg = _train("noisy sine, mean squared error", regressor, sine_train, sine_val,
-                   epochs, 8, 0.01, rmse, progress)
+                   epochs, 8, 0.01, _rmse, progress)
 
+    _plot({"spirals": h_cls, "sine": h_reg}, plot_dir)
+    return h_cls, h_reg
+
+
+def _plot(histories: dict[str, History], plot_dir: str) -> None:
+    """The loss curves as PNGs in ``plot_dir``; a hint instead when matplotlib is missing."""
     try:
-        from .. import plotting
+        from .. import plotting  # needs matplotlib, an optional dependency
     except ImportError:
         print("\n(install matplotlib, or fastnet[plot], for the loss-curve plots)")
-    else:
-        os.makedirs(plot_dir, exist_ok=True)
-        for name, history in (("spirals", h_cls), ("sine", h_reg)):
-            path = os.path.join(plot_dir, f"fastnet-demo-{name}.png")
-            plotting.plot_history(history, title=f"fastnet demo: {name}").savefig(path, dpi=100)
-            print(f"wrote {path}")
-    return h_cls, h_reg
+        return
+    os.makedirs(plot_dir, exist_ok=True)
+    for name, history in histories.items():
+        path = os.path.join(plot_dir, f"fastnet-demo-{name}.png")
+        plotting.plot_history(history, title=f"fastnet demo: {name}").savefig(path, dpi=100)
+        print(f"wrote {path}")

@@ -7,10 +7,16 @@ the network: building a Network (and its optimizer) from a file's checked
 contents.
 """
 
-import numpy as np
+from __future__ import annotations
 
-from ..nn import Activation, Dense, Loss, Network
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..nn import Dense, Loss, Network
 from ..nn import archive
+from ..nn.archive import PathLike
 from ..optim.optimizers import OPTIMIZERS
 
 __all__ = ["save", "load", "FORMAT_VERSION"]
@@ -18,7 +24,8 @@ __all__ = ["save", "load", "FORMAT_VERSION"]
 FORMAT_VERSION = archive.FORMAT_VERSION
 
 
-def save(net, path, include_optimizer=True, metadata=None):
+def save(net: Network, path: PathLike, include_optimizer: bool = True,
+         metadata: dict[str, Any] | None = None) -> str:
     """Write ``net`` to ``path`` as one ``.npz`` file, atomically; returns the path written.
 
     The same as ``net.save(path, ...)``; see :func:`fastnet.nn.archive.save`.
@@ -28,11 +35,10 @@ def save(net, path, include_optimizer=True, metadata=None):
     return archive.save(net, path, include_optimizer=include_optimizer, metadata=metadata)
 
 
-def _build_network(path, config, arrays):
-
+def _build_network(path: str, config: dict[str, Any], arrays: dict[str, npt.NDArray[Any]]) -> Network:
+    """The network the checked ``config`` describes, with the file's parameters and shuffle state."""
     try:
-        layers = [Dense(spec["n_in"], spec["n_out"], Activation(**spec["activation"]))
-                  for spec in config["layers"]]
+        layers = [Dense._from_spec(spec) for spec in config["layers"]]
         net = Network(layers, loss=Loss(**config["loss"]), dtype=config["dtype"], seed=config["seed"])
     except (KeyError, TypeError, ValueError) as exc:
         detail = f"missing entry {exc}" if isinstance(exc, KeyError) else str(exc)
@@ -56,7 +62,9 @@ def _build_network(path, config, arrays):
     return net
 
 
-def _restore_optimizer(path, net, described, arrays):
+def _restore_optimizer(path: str, net: Network, described: dict[str, Any],
+                       arrays: dict[str, npt.NDArray[Any]]) -> None:
+    """Make the saved optimizer (its state and step count too) the one ``net.fit`` continues with."""
     try:
         cls = OPTIMIZERS[described["name"]]
         optimizer = cls(**described["hyperparameters"])
@@ -86,11 +94,11 @@ def _restore_optimizer(path, net, described, arrays):
 
 
 #: The state rows fastnet 0.1.0 kept whatever the hyperparameters (it saved them all).
-_ALL_STATE_ROWS = {"sgd": ("buf",), "adam": ("m", "v", "v_max"), "adamw": ("m", "v", "v_max"),
+_ALL_STATE_ROWS: dict[str, tuple[str, ...]] = {"sgd": ("buf",), "adam": ("m", "v", "v_max"), "adamw": ("m", "v", "v_max"),
                    "rmsprop": ("s", "g_avg", "buf"), "adagrad": ("s",)}
 
 
-def load(path):
+def load(path: PathLike) -> Network:
     """Read a network written by :func:`save` (or ``Network.save``).
 
     ``path`` may omit the ``.npz`` that :func:`save` appended. The network

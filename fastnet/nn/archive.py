@@ -1,5 +1,8 @@
 """The model file: one ``.npz`` file, no pickle inside (``Network.save`` writes it; fastnet/io/npz.py builds a Network from it).
 
+(Also what a pickle of a Network holds: :func:`describe`, shared with the file's
+config, and :func:`restore_pickled`.)
+
 A model file is a plain NumPy ``.npz`` archive (read with ``allow_pickle=False``,
 so loading a file from elsewhere cannot run code) holding
 
@@ -23,16 +26,27 @@ directory, flushed and fsync'ed, then renamed over the target, so a crash
 mid-save leaves the previous file as it was.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import tempfile
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 
 from .._version import __version__
 from ..optim.optimizers import OPTIMIZERS
 
-__all__ = ["save", "read", "FORMAT_VERSION"]
+if TYPE_CHECKING:
+    from ..optim.optimizers import Optimizer
+    from .network import Network
+
+__all__ = ["save", "read", "describe", "restore_pickled", "FORMAT_VERSION"]
+
+#: What a path may be: as ``open()`` takes it.
+PathLike: TypeAlias = "str | bytes | os.PathLike[str] | os.PathLike[bytes]"
 
 #: Bumped when a file written by this version could not be read by an older one.
 FORMAT_VERSION = 1
@@ -42,33 +56,33 @@ _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a zip with members, an empty zip
 
 
 # -- paths ------------------------------------------------------------------------
-def _with_suffix(path):
-    """``path`` as a str ending in ``.npz`` (np.savez appends it the same way)."""
-    path = os.fspath(path)
-    if isinstance(path, bytes):
-        path = os.fsdecode(path)
-    if not isinstance(path, str):
-        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
-    return path if path.endswith(_SUFFIX) else path + _SUFFIX
-
-
-def _resolve_for_load(path):
-    """The file to read: ``path`` itself, or ``path + '.npz'`` as save() wrote it."""
+def _as_str(path: PathLike) -> str:
+    """``path`` as a str (bytes decoded as the file system does), else a TypeError."""
     raw = os.fspath(path)
     if isinstance(raw, bytes):
         raw = os.fsdecode(raw)
     if not isinstance(raw, str):
         raise TypeError(f"path must be a str or os.PathLike, got {type(raw).__name__}")
-    if os.path.exists(raw):
-        return raw
+    return raw
+
+
+def _with_suffix(path: str) -> str:
+    """``path`` ending in ``.npz`` (np.savez appends it the same way)."""
+    return path if path.endswith(_SUFFIX) else path + _SUFFIX
+
+
+def _resolve_for_load(path: PathLike) -> str:
+    """The file to read: ``path`` itself, or ``path + '.npz'`` as save() wrote it."""
+    raw = _as_str(path)
     suffixed = _with_suffix(raw)
-    if suffixed != raw and os.path.exists(suffixed):
-        return suffixed
+    for candidate in dict.fromkeys((raw, suffixed)):  # raw first; once if it has the suffix already
+        if os.path.exists(candidate):
+            return candidate
     tried = raw if suffixed == raw else f"{raw} (nor {suffixed})"
     raise FileNotFoundError(f"no fastnet model file at {tried}")
 
 
-def _new_file_mode():
+def _new_file_mode() -> int:
     """The mode a plain open() would give a new file (0o666 less the umask)."""
     try:  # Linux: read the umask without changing it (os.umask is process-wide and racy)
         with open("/proc/self/status") as status:
@@ -82,8 +96,34 @@ def _new_file_mode():
     return 0o666 & ~mask
 
 
+# -- what a Network is, as plain data ------------------------------------------------
+def describe(net: Network) -> dict[str, Any]:
+    """``Network(...)``'s arguments for ``net`` as JSON values, and its shuffle state.
+
+    The model file's config and a pickle of the network both hold this.
+    """
+    return {"layers": [layer._spec() for layer in net.layers], "loss": net.criterion.to_dict(),
+            "dtype": net.dtype.name, "seed": int(net.seed), "shuffle_state": int(net._shuffle_state[0])}
+
+
+def restore_pickled(net: Network, state: dict[str, Any]) -> None:
+    """The rest of ``Network.__setstate__``, once ``net`` is rebuilt from ``state``'s description."""
+    net._params[:] = state["params"]
+    net._shuffle_state[0] = state["shuffle_state"]
+    net.metadata = state.get("metadata", {})
+    net.n_threads = state.get("n_threads", 1)
+    optimizer = state["optimizer"]
+    net._optimizer = optimizer
+    if optimizer is not None and optimizer.state is not None:
+        rows, t = optimizer.state, optimizer.t
+        optimizer._owner = None
+        optimizer.bind(net)  # re-binds to this network (bind starts a fresh state)
+        optimizer.state[:] = rows
+        optimizer.t = t
+
+
 # -- save -------------------------------------------------------------------------
-def _describe_optimizer(optimizer, n_params):
+def _describe_optimizer(optimizer: Optimizer, n_params: int) -> tuple[dict[str, Any], npt.NDArray[Any] | None]:
     """The optimizer as (JSON-able dict, state array or None)."""
     cls = OPTIMIZERS.get(optimizer.name)
     if cls is None or type(optimizer) is not cls:
@@ -103,7 +143,58 @@ def _describe_optimizer(optimizer, n_params):
             "has_state": state is not None}, state
 
 
-def save(net, path, include_optimizer=True, metadata=None):
+def _contents(net: Network, include_optimizer: bool, metadata: dict[str, Any] | None) -> dict[str, npt.NDArray[Any]]:
+    """The arrays of the file: ``params``, ``optimizer_state`` if kept, and ``config`` (JSON)."""
+    config: dict[str, Any] = {
+        "format": _FORMAT,
+        "format_version": FORMAT_VERSION,
+        "fastnet_version": __version__,
+        **describe(net),
+        "n_params": int(net.n_params),
+        "optimizer": None,
+        "metadata": metadata,
+    }
+    arrays = {"params": np.ascontiguousarray(net.params)}
+    if include_optimizer and net._optimizer is not None:
+        config["optimizer"], state = _describe_optimizer(net._optimizer, net.n_params)
+        if state is not None:
+            arrays["optimizer_state"] = state
+    try:
+        text = json.dumps(config, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"metadata must hold only JSON values (dict, list, str, finite numbers, "
+                        f"bool, None): {exc}") from None
+    arrays["config"] = np.array(text)
+    return arrays
+
+
+def _write_atomically(path: str, arrays: dict[str, npt.NDArray[Any]]) -> None:
+    """``np.savez`` to a temporary file beside ``path``, fsync'ed, then renamed over ``path``."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"cannot save to {path}: the directory {directory} does not exist")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"cannot save to {path}: it is a directory")
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            # numpy's stub types **kwds as if "allow_pickle" could be among the names; it is not.
+            np.savez(f, **arrays)  # type: ignore[arg-type]
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, _new_file_mode())  # mkstemp makes it 0600; give it a normal file's mode
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _fsync_directory(directory)
+
+
+def save(net: Network, path: PathLike, include_optimizer: bool = True,
+         metadata: dict[str, Any] | None = None) -> str:
     """Write ``net`` to ``path`` as one ``.npz`` file, atomically; returns the path written.
 
     Parameters
@@ -124,61 +215,16 @@ def save(net, path, include_optimizer=True, metadata=None):
     then renamed over ``path``: readers see the old file or the new one, never
     a half-written one, and a failure leaves the old file and no temporary file.
     """
-    path = _with_suffix(path)
+    path = _with_suffix(_as_str(path))
     if metadata is None:
         metadata = getattr(net, "metadata", None)
     if metadata is not None and not isinstance(metadata, dict):
         raise TypeError(f"metadata must be a dict (of JSON values), got {type(metadata).__name__}")
-
-    config = {
-        "format": _FORMAT,
-        "format_version": FORMAT_VERSION,
-        "fastnet_version": __version__,
-        "layers": [layer._spec() for layer in net.layers],
-        "loss": net.criterion.to_dict(),
-        "dtype": net.dtype.name,
-        "seed": int(net.seed),
-        "shuffle_state": int(net._shuffle_state[0]),
-        "n_params": int(net.n_params),
-        "optimizer": None,
-        "metadata": metadata,
-    }
-    arrays = {"params": np.ascontiguousarray(net.params)}
-    if include_optimizer and net._optimizer is not None:
-        config["optimizer"], state = _describe_optimizer(net._optimizer, net.n_params)
-        if state is not None:
-            arrays["optimizer_state"] = state
-    try:
-        text = json.dumps(config, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"metadata must hold only JSON values (dict, list, str, finite numbers, "
-                        f"bool, None): {exc}") from None
-    arrays["config"] = np.array(text)
-
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(f"cannot save to {path}: the directory {directory} does not exist")
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"cannot save to {path}: it is a directory")
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, _new_file_mode())  # mkstemp makes it 0600; give it a normal file's mode
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    _fsync_directory(directory)
+    _write_atomically(path, _contents(net, include_optimizer, metadata))
     return path
 
 
-def _fsync_directory(directory):
+def _fsync_directory(directory: str) -> None:
     """Make the rename itself durable (POSIX); a no-op where directories cannot be opened."""
     try:
         fd = os.open(directory, os.O_RDONLY)
@@ -193,7 +239,7 @@ def _fsync_directory(directory):
 
 
 # -- load -------------------------------------------------------------------------
-def _read_arrays(path):
+def _read_arrays(path: str) -> dict[str, npt.NDArray[Any]]:
     """Every array in the archive at ``path``, read fully (so every CRC is checked)."""
     with open(path, "rb") as f:
         head = f.read(4)
@@ -214,7 +260,7 @@ def _read_arrays(path):
                          f"({type(exc).__name__}: {exc})") from None
 
 
-def _parse_config(path, arrays):
+def _parse_config(path: str, arrays: dict[str, npt.NDArray[Any]]) -> dict[str, Any]:
     missing = [key for key in ("config", "params") if key not in arrays]
     if missing:
         raise ValueError(f"{path} is not a fastnet model: it lacks the arrays {missing} "
@@ -239,7 +285,7 @@ def _parse_config(path, arrays):
     return config
 
 
-def read(path):
+def read(path: PathLike) -> tuple[dict[str, Any], dict[str, npt.NDArray[Any]], str]:
     """The checked ``(config, arrays, path)`` of the fastnet model file at ``path`` (``.npz`` optional).
 
     Checks the file itself (exists, an .npz without pickles, readable, a

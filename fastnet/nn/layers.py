@@ -36,7 +36,12 @@ class Dense:
         self.W = self.b = self.dW = self.db = None  # type: ignore[assignment]  # set by the Network
 
     def _spec(self) -> dict[str, Any]:
+        """The layer as JSON values (the model file and a pickle keep it so); :meth:`_from_spec` inverts it."""
         return {"n_in": self.n_in, "n_out": self.n_out, "activation": self.activation.to_dict()}
+
+    @classmethod
+    def _from_spec(cls, spec: dict[str, Any]) -> Dense:
+        return cls(spec["n_in"], spec["n_out"], Activation(**spec["activation"]))
 
     def __repr__(self) -> str:
         return f"Dense({self.n_in}, {self.n_out}, {self.activation.name!r})"

@@ -5,12 +5,18 @@ This table is the one list of losses; the kernels number them by position
 The formulas are in ``docs/MATH.md``.
 """
 
-from ..checks.scalars import check_choice, check_real
+from __future__ import annotations
+
+from typing import ClassVar
+
+from ..checks.scalars import check_real
+from ._named import NamedFunction
+from .activations import Activation
 
 __all__ = ["LOSSES", "Loss"]
 
 #: name -> (parameters with their defaults, the output activation it is fused with or None)
-LOSSES = {
+LOSSES: dict[str, tuple[dict[str, float], str | None]] = {
     "half_mse": ({}, None),        # the seed texts' 1/(2n) sum ||y - y_hat||^2
     "mse": ({}, None),             # the plain mean of squares (PyTorch, Keras)
     "mae": ({}, None),
@@ -20,67 +26,40 @@ LOSSES = {
 }
 
 
-class Loss:
+class Loss(NamedFunction):
     """A loss function and its parameter, e.g. ``Loss("huber", delta=0.5)``.
 
     Anywhere fastnet takes a loss, a name (``"mse"``) works too.
+    ``id`` is the kernels' LossId; ``param`` the one double they take.
     """
 
-    __slots__ = ("name", "params")
+    __slots__ = ()
+    kind: ClassVar[str] = "loss"
+    table: ClassVar[dict[str, tuple[dict[str, float], str | None]]] = LOSSES
 
-    def __init__(self, name, **params):
-        self.name = check_choice("loss", name, tuple(LOSSES))
-        defaults = LOSSES[name][0]
-        unknown = set(params) - set(defaults)
-        if unknown:
-            raise TypeError(f"loss {name!r} takes {sorted(defaults) or 'no parameters'}, got {sorted(unknown)}")
-        merged = {**defaults, **params}
-        if "delta" in merged:
-            merged["delta"] = check_real("delta", merged["delta"], low=0.0, low_open=True)
-        self.params = merged
-
-    @classmethod
-    def coerce(cls, value):
-        return value if isinstance(value, cls) else cls(value)
+    def _check_params(self, params: dict[str, float]) -> dict[str, float]:
+        if "delta" in params:
+            params["delta"] = check_real("delta", params["delta"], low=0.0, low_open=True)
+        return params
 
     @property
-    def id(self):
-        return list(LOSSES).index(self.name)
-
-    @property
-    def param(self):
-        return next(iter(self.params.values()), 0.0)
-
-    @property
-    def fused_activation(self):
+    def fused_activation(self) -> str | None:
         """The output activation this loss is fused with (it then reads logits), or None."""
         return LOSSES[self.name][1]
 
     @property
-    def is_classification(self):
+    def is_classification(self) -> bool:
         return self.fused_activation is not None
 
-    def check_output_activation(self, activation):
+    def check_output_activation(self, activation: Activation) -> None:
         """Raise unless the output layer's activation fits this loss."""
         need = self.fused_activation
         if need is not None and activation.name != need:
             raise ValueError(f"loss {self.name!r} needs the output layer's activation to be {need!r}, "
                              f"got {activation.name!r}")
 
-    def check_n_outputs(self, n_outputs):
+    def check_n_outputs(self, n_outputs: int) -> None:
+        """Raise unless the output layer's width fits this loss."""
         if self.name == "cross_entropy" and n_outputs < 2:
             raise ValueError(f"loss 'cross_entropy' needs at least 2 output units, got {n_outputs}; "
                              "for two classes with one output use 'binary_cross_entropy'")
-
-    def to_dict(self):
-        return {"name": self.name, **self.params}
-
-    def __eq__(self, other):
-        return isinstance(other, Loss) and (self.name, self.params) == (other.name, other.params)
-
-    def __hash__(self):
-        return hash((self.name, tuple(sorted(self.params.items()))))
-
-    def __repr__(self):
-        extra = "".join(f", {k}={v!r}" for k, v in self.params.items())
-        return f"Loss({self.name!r}{extra})"

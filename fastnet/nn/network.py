@@ -6,24 +6,39 @@ training epoch is one call into ``fastnet._core.network.train_epoch``, made by
 ``fit`` (fastnet/train/fit.py, the loop around it).
 """
 
+from __future__ import annotations
+
 import math
 import threading
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 
-from ..checks.arrays import (as_dtype, as_features, as_sample_weight, as_targets, exclusive_empty,
-                      exclusive_zeros, no_weights)
 from .._core import network as _engine
-from .._core import optimizers as _optimizers
-from ..runtime.threads import DEFAULT_N_THREADS, blas_threads
+from ..checks.arrays import (Floats, as_dtype, as_features, as_sample_weight, as_targets, exclusive_empty,
+                             exclusive_zeros, no_weights)
 from ..checks.scalars import check_int, check_seed
-from . import archive
+from ..runtime.threads import DEFAULT_N_THREADS, blas_threads
+from ..train.fit import fit as _fit
+from . import archive, manual_step
 from .activations import Activation
 from .layers import Dense
 from .losses import Loss
-from ..train.fit import fit as _fit
+from .stack import layer_list, mlp_layers
+
+if TYPE_CHECKING:
+    from ..optim.optimizers import Optimizer
+    from ..optim.schedules import LRSchedule
+    from ..train.history import History
 
 __all__ = ["Network"]
+
+#: The network's arrays: float32 or float64, as the network's dtype says.
+_FloatArray: TypeAlias = npt.NDArray[np.floating[Any]]
+#: A callback of fit: f(epoch, logs) -> True to stop.
+_Callback: TypeAlias = Callable[[int, dict[str, float]], "bool | None"]
 
 # The shuffle generator starts at seed ^ this (docs/MATH.md), so that it does
 # not replay the initialisation stream.
@@ -63,20 +78,9 @@ class Network:
     per thread, each releasing the GIL for its epochs.
     """
 
-    def __init__(self, layers, loss="mse", dtype="float32", seed=0, n_threads=DEFAULT_N_THREADS):
-        layers = list(layers) if not isinstance(layers, Dense) else [layers]
-        if not layers:
-            raise ValueError("layers must hold at least one Dense layer, got none")
-        for i, layer in enumerate(layers):
-            if not isinstance(layer, Dense):
-                raise TypeError(f"layers[{i}] must be a fastnet.Dense, got {type(layer).__name__}")
-        for i in range(1, len(layers)):
-            if layers[i].n_in != layers[i - 1].n_out:
-                raise ValueError(f"layers[{i}] takes {layers[i].n_in} inputs but layers[{i - 1}] "
-                                 f"gives {layers[i - 1].n_out} outputs")
-        if len({id(layer) for layer in layers}) != len(layers):
-            raise ValueError("the same Dense object appears twice in layers; create one per layer")
-        self.layers = layers
+    def __init__(self, layers: Dense | Iterable[Dense], loss: Loss | str = "mse",
+                 dtype: npt.DTypeLike = "float32", seed: int = 0, n_threads: int = DEFAULT_N_THREADS) -> None:
+        self.layers = layers = layer_list(layers, Dense, "fastnet.Dense")
         self.criterion = Loss.coerce(loss)
         self.criterion.check_output_activation(layers[-1].activation)
         self.criterion.check_n_outputs(layers[-1].n_out)
@@ -94,48 +98,35 @@ class Network:
             [layer.activation.param for layer in layers],
             self.criterion.id, self.criterion.param, self.criterion.fused_activation is not None)
         # Cache lines of their own (false sharing between networks in two threads).
-        self._params = exclusive_empty(self._arch.n_params, self.dtype)
-        self._grads = exclusive_zeros(self._arch.n_params, self.dtype)
+        self._params: Floats = exclusive_empty(self._arch.n_params, self.dtype)
+        self._grads: Floats = exclusive_zeros(self._arch.n_params, self.dtype)
         self._shuffle_state = np.array([self.seed ^ _SHUFFLE_SALT], dtype=np.uint64)
-        self._optimizer = None
-        self._workspaces = {}
+        self._optimizer: Optimizer | None = None
+        self._workspaces: dict[int, Floats] = {}
         self._lock = threading.RLock()
         #: Free-form information kept with the model by save/load and pickling
-        #: (the command line stores feature names and class labels here).
-        self.metadata = {}
+        #: (the command line stores feature names and class labels here): JSON values.
+        self.metadata: dict[str, Any] = {}
         self._attach_views()
         self.reset_parameters()
 
     @classmethod
-    def mlp(cls, sizes, activation="relu", output_activation=None, loss="mse", dtype="float32",
-            seed=0, negative_slope=None, n_threads=DEFAULT_N_THREADS):
+    def mlp(cls, sizes: Sequence[int], activation: Activation | str = "relu",
+            output_activation: Activation | str | None = None, loss: Loss | str = "mse",
+            dtype: npt.DTypeLike = "float32", seed: int = 0, negative_slope: float | None = None,
+            n_threads: int = DEFAULT_N_THREADS) -> Network:
         """A stack of Dense layers of the given widths, e.g. ``Network.mlp([64, 128, 10])``.
 
-        Hidden layers use ``activation``; the output layer ``output_activation``,
-        which defaults to what the loss is fused with (sigmoid or softmax for the
-        cross-entropies) and to identity otherwise.
+        Hidden layers use ``activation`` (with ``negative_slope``, for leaky_relu);
+        the output layer ``output_activation``, which defaults to what the loss is
+        fused with (sigmoid or softmax for the cross-entropies) and to identity
+        otherwise.
         """
-        try:
-            if isinstance(sizes, (str, bytes)):
-                raise TypeError
-            sizes = list(sizes)
-        except TypeError:
-            raise TypeError(f"sizes must be a list of layer widths such as [64, 128, 10], "
-                            f"got {type(sizes).__name__} {sizes!r}") from None
-        sizes = [check_int(f"sizes[{i}]", width, low=1) for i, width in enumerate(sizes)]
-        if len(sizes) < 2:
-            raise ValueError(f"sizes must list at least an input and an output width, got {sizes!r}")
-        criterion = Loss.coerce(loss)
-        hidden = (Activation(activation, negative_slope=negative_slope)
-                  if negative_slope is not None else Activation.coerce(activation))
-        if output_activation is None:
-            output_activation = criterion.fused_activation or "identity"
-        layers = [Dense(sizes[i], sizes[i + 1], hidden) for i in range(len(sizes) - 2)]
-        layers.append(Dense(sizes[-2], sizes[-1], output_activation))
+        layers, criterion = mlp_layers(Dense, sizes, activation, output_activation, loss, negative_slope)
         return cls(layers, loss=criterion, dtype=dtype, seed=seed, n_threads=n_threads)
 
     # -- parameters ---------------------------------------------------------------
-    def _attach_views(self):
+    def _attach_views(self) -> None:
         off = 0
         for layer in self.layers:
             n_w = layer.n_in * layer.n_out
@@ -145,7 +136,7 @@ class Network:
             layer.db = self._grads[off + n_w:off + n_w + layer.n_out]
             off += n_w + layer.n_out
 
-    def reset_parameters(self):
+    def reset_parameters(self) -> None:
         """Initialise the parameters from ``seed`` (He or Glorot uniform, zero biases)."""
         limits = np.array([math.sqrt(6.0 / layer.n_in) if layer.activation.init == "he"
                            else math.sqrt(6.0 / (layer.n_in + layer.n_out)) for layer in self.layers])
@@ -155,7 +146,7 @@ class Network:
         self._params[:] = full
 
     @property
-    def n_threads(self):
+    def n_threads(self) -> int:
         """BLAS threads for this network's batched layers (1 by default).
 
         A cap, as is the BLAS thread count in force outside fastnet's calls
@@ -165,16 +156,16 @@ class Network:
         return self._n_threads
 
     @n_threads.setter
-    def n_threads(self, value):
+    def n_threads(self, value: int) -> None:
         self._n_threads = check_int("n_threads", value, low=1, high=1024)
 
     @property
-    def params(self):
-        """All weights and biases, one flat 1-D array (live: layers' W and b are views)."""
+    def params(self) -> _FloatArray:
+        """All weights and biases, one flat 1-D array, (n_params,) (live: layers' W and b are views)."""
         return self._params
 
     @params.setter
-    def params(self, values):
+    def params(self, values: npt.ArrayLike) -> None:
         arr = np.asarray(values)
         if arr.shape != self._params.shape:
             raise ValueError(f"params must have shape {self._params.shape}, got {arr.shape}")
@@ -187,28 +178,28 @@ class Network:
                 self._params[:] = arr
 
     @property
-    def grads(self):
-        """Gradients of the last ``backward`` (or batch of ``fit``), same layout as ``params``."""
+    def grads(self) -> _FloatArray:
+        """Gradients of the last ``backward`` (or batch of ``fit``), (n_params,), the layout of ``params``."""
         return self._grads
 
     @property
-    def n_params(self):
+    def n_params(self) -> int:
         return self._arch.n_params
 
     @property
-    def n_features(self):
+    def n_features(self) -> int:
         return self.layers[0].n_in
 
     @property
-    def n_outputs(self):
+    def n_outputs(self) -> int:
         return self.layers[-1].n_out
 
     @property
-    def sizes(self):
+    def sizes(self) -> list[int]:
         return [self.layers[0].n_in] + [layer.n_out for layer in self.layers]
 
     # -- buffers --------------------------------------------------------------------
-    def _workspace(self, capacity):
+    def _workspace(self, capacity: int) -> Floats:
         """The workspace for batches of up to ``capacity`` rows, allocated once and reused."""
         work = self._workspaces.get(capacity)
         if work is None:
@@ -218,15 +209,17 @@ class Network:
             self._workspaces[capacity] = work
         return work
 
-    def _chunk(self, n_samples):
+    def _chunk(self, n_samples: int) -> int:
         return max(1, min(n_samples, _CHUNK_ELEMENTS // self._arch.workspace_size(1)))
 
-    def _check_xy(self, X, Y, names=("X", "Y")):
-        X = as_features(X, self.n_features, self.dtype, name=names[0])
-        Y = as_targets(Y, X.shape[0], self.criterion, self.n_outputs, self.dtype, name=names[1])
-        return X, Y
+    def _check_xy(self, X: npt.ArrayLike, Y: npt.ArrayLike,
+                  names: tuple[str, str] = ("X", "Y")) -> tuple[Floats, Floats]:
+        features: Floats = as_features(X, self.n_features, self.dtype, name=names[0])
+        targets: Floats = as_targets(Y, features.shape[0], self.criterion, self.n_outputs, self.dtype,
+                                           name=names[1])
+        return features, targets
 
-    def _check_finite_result(self, values, what):
+    def _check_finite_result(self, values: float | _FloatArray, what: str) -> None:
         """Raise if a forward pass on finite inputs and parameters overflowed."""
         if not np.isfinite(values).all():
             pass_ = "backward pass" if what == "gradient" else "forward pass"
@@ -236,73 +229,58 @@ class Network:
                 f"weights too large); {remedy}")
 
     # -- forward and backward -------------------------------------------------------
-    def predict(self, X):
+    def predict(self, X: npt.ArrayLike) -> _FloatArray:
         """The network's output for X (n_samples, n_features): shape (n_samples, n_outputs).
 
         Class probabilities for the cross-entropy losses.
         """
-        X = as_features(X, self.n_features, self.dtype)
-        out = np.empty((X.shape[0], self.n_outputs), dtype=self.dtype)
+        features: Floats = as_features(X, self.n_features, self.dtype)
+        out: Floats = np.empty((features.shape[0], self.n_outputs), dtype=self.dtype)
         with self._lock, blas_threads(self._n_threads):
-            capacity = self._chunk(X.shape[0])
-            _engine.predict(self._arch, self._params, X, out, self._workspace(capacity), capacity)
+            capacity = self._chunk(features.shape[0])
+            _engine.predict(self._arch, self._params, features, out, self._workspace(capacity), capacity)
         self._check_finite_result(out, "output")
         return out
 
-    def loss(self, X, Y, sample_weight=None):
+    def loss(self, X: npt.ArrayLike, Y: npt.ArrayLike, sample_weight: npt.ArrayLike | None = None) -> float:
         """The mean loss over (X, Y); with ``sample_weight``, the weighted mean."""
-        X, Y = self._check_xy(X, Y)
-        weights = as_sample_weight(sample_weight, X.shape[0], self.dtype)
+        features, targets = self._check_xy(X, Y)
+        weights: Floats = as_sample_weight(sample_weight, features.shape[0], self.dtype)
         with self._lock, blas_threads(self._n_threads):
-            capacity = self._chunk(X.shape[0])
-            value = float(_engine.loss(self._arch, self._params, X, Y, weights,
+            capacity = self._chunk(features.shape[0])
+            value = float(_engine.loss(self._arch, self._params, features, targets, weights,
                                        self._workspace(capacity), capacity))
         self._check_finite_result(value, "loss")
         return value
 
-    def backward(self, X, Y, sample_weight=None):
+    def backward(self, X: npt.ArrayLike, Y: npt.ArrayLike,
+                 sample_weight: npt.ArrayLike | None = None) -> float:
         """Forward and backward pass over (X, Y) as one batch: returns the loss, fills ``grads``."""
-        X, Y = self._check_xy(X, Y)
-        weights = as_sample_weight(sample_weight, X.shape[0], self.dtype)
+        features, targets = self._check_xy(X, Y)
+        weights: Floats = as_sample_weight(sample_weight, features.shape[0], self.dtype)
         with self._lock, blas_threads(self._n_threads):
-            value = float(_engine.backward(self._arch, self._params, self._grads, X, Y, weights,
-                                           self._workspace(X.shape[0])))
+            value = float(_engine.backward(self._arch, self._params, self._grads, features, targets, weights,
+                                           self._workspace(features.shape[0])))
             self._check_finite_result(value, "loss")
             self._check_finite_result(self._grads, "gradient")
         return value
 
     # -- optimizer hooks (called by Optimizer.step) ----------------------------------
-    def _new_optimizer_state(self, optimizer):
-        state = exclusive_zeros((optimizer.n_state, self.n_params), self.dtype)
-        for row in range(optimizer.n_state):
-            state[row] = optimizer.initial_state_value(row)
-        return state
+    def _new_optimizer_state(self, optimizer: Optimizer) -> Floats:
+        return manual_step.new_state(self, optimizer)
 
-    def _optimizer_update(self, optimizer):
-        with self._lock:
-            if not np.isfinite(self._grads).all():
-                raise FloatingPointError("net.grads holds NaN or infinity; the step was not taken "
-                                         "(lower the learning rate, clip gradients or scale the inputs)")
-            # A manual step is the slow path: keep copies, so that a step that
-            # overflows the parameters can be undone instead of losing the model.
-            params, state = self._params.copy(), optimizer.state.copy()
-            _optimizers.step(optimizer.kernel_id, np.asarray(optimizer.hyper_vector(), dtype=np.float64),
-                             optimizer.t, self._params, self._grads, optimizer.state)
-            params_finite = bool(np.isfinite(self._params).all())
-            if not (params_finite and np.isfinite(optimizer.state).all()):
-                # The state too: a finite gradient's square can overflow Adam's, and then
-                # every later step of those weights is 0 or NaN.
-                self._params[:] = params
-                optimizer.state[:] = state
-                what = "the parameters" if not params_finite else "the optimizer's state"
-                raise FloatingPointError(f"this {type(optimizer).__name__} step overflowed {what}; "
-                                         "it was undone (lower the learning rate, or scale the inputs)")
+    def _optimizer_update(self, optimizer: Optimizer) -> None:
+        manual_step.step(self, optimizer)
 
     # -- training --------------------------------------------------------------------
-    def fit(self, X, Y, optimizer=None, epochs=1, batch_size=None, shuffle=True, seed=None, *,
-            sample_weight=None, validation_data=None, validation_split=None, early_stopping=None, min_delta=0.0,
-            lr_schedule=None, max_norm=None, callbacks=(), progress=False, reset_optimizer=False,
-            rollback=True):
+    def fit(self, X: npt.ArrayLike, Y: npt.ArrayLike, optimizer: Optimizer | str | None = None,
+            epochs: int = 1, batch_size: int | None = None, shuffle: bool = True, seed: int | None = None, *,
+            sample_weight: npt.ArrayLike | None = None,
+            validation_data: tuple[npt.ArrayLike, npt.ArrayLike] | None = None,
+            validation_split: float | None = None, early_stopping: int | None = None, min_delta: float = 0.0,
+            lr_schedule: LRSchedule | None = None, max_norm: float | None = None,
+            callbacks: Iterable[_Callback] = (), progress: bool | Literal["bar", "log"] = False,
+            reset_optimizer: bool = False, rollback: bool = True) -> History:
         """Train by mini-batch gradient descent; returns a :class:`History`.
 
         Each epoch is one nogil call; everything below runs between epochs.
@@ -373,14 +351,14 @@ class Network:
                     lr_schedule=lr_schedule, max_norm=max_norm, callbacks=callbacks, progress=progress,
                     reset_optimizer=reset_optimizer, rollback=rollback)
 
-    def _restart_shuffle(self, seed):
+    def _restart_shuffle(self, seed: int) -> None:
         self._shuffle_state[0] = seed ^ _SHUFFLE_SALT
 
-    def partial_fit(self, X, Y, epochs=1, **kwargs):
+    def partial_fit(self, X: npt.ArrayLike, Y: npt.ArrayLike, epochs: int = 1, **kwargs: Any) -> History:
         """Continue training from the current parameters and optimizer state (``fit`` with ``epochs=1``)."""
         return self.fit(X, Y, epochs=epochs, **kwargs)
 
-    def _evaluate(self, X, Y):
+    def _evaluate(self, X: Floats, Y: Floats) -> dict[str, float]:
         """Validation figures on checked arrays: val_loss, and val_accuracy for classification."""
         capacity = self._chunk(X.shape[0])
         work = self._workspace(capacity)
@@ -397,7 +375,8 @@ class Network:
         return figures
 
     # -- keeping models ----------------------------------------------------------------
-    def save(self, path, include_optimizer=True, metadata=None):
+    def save(self, path: archive.PathLike, include_optimizer: bool = True,
+             metadata: dict[str, Any] | None = None) -> str:
         """Write the network to ``path`` (.npz, no pickle inside), atomically; see :func:`fastnet.load`.
 
         ``metadata`` (JSON-serialisable) replaces ``self.metadata`` in the file if given.
@@ -406,28 +385,15 @@ class Network:
         return archive.save(self, path, include_optimizer=include_optimizer, metadata=metadata)
 
     # -- pickling (joblib, multiprocessing) ------------------------------------------
-    def __getstate__(self):
-        return {"layers": [layer._spec() for layer in self.layers], "loss": self.criterion.to_dict(),
-                "dtype": self.dtype.name, "seed": self.seed, "params": self._params.copy(),
-                "shuffle_state": int(self._shuffle_state[0]), "optimizer": self._optimizer,
+    def __getstate__(self) -> dict[str, Any]:
+        return {**archive.describe(self), "params": self._params.copy(), "optimizer": self._optimizer,
                 "metadata": self.metadata, "n_threads": self._n_threads}
 
-    def __setstate__(self, state):
-        layers = [Dense(s["n_in"], s["n_out"], Activation(**s["activation"])) for s in state["layers"]]
-        self.__init__(layers, loss=Loss(**state["loss"]), dtype=state["dtype"], seed=state["seed"])
-        self._params[:] = state["params"]
-        self._shuffle_state[0] = state["shuffle_state"]
-        self.metadata = state.get("metadata", {})
-        self.n_threads = state.get("n_threads", 1)
-        optimizer = state["optimizer"]
-        self._optimizer = optimizer
-        if optimizer is not None and optimizer.state is not None:
-            rows, t = optimizer.state, optimizer.t
-            optimizer._owner = None
-            optimizer.bind(self)  # re-binds to this network (bind starts a fresh state)
-            optimizer.state[:] = rows
-            optimizer.t = t
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        layers = [Dense._from_spec(spec) for spec in state["layers"]]
+        Network.__init__(self, layers, loss=Loss(**state["loss"]), dtype=state["dtype"], seed=state["seed"])
+        archive.restore_pickled(self, state)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"Network(sizes={self.sizes}, activations={[l.activation.name for l in self.layers]}, "
                 f"loss={self.criterion.name!r}, dtype={self.dtype.name!r}, n_params={self.n_params})")

@@ -28,8 +28,10 @@ A quick tour::
 
 The names of the activations, losses and optimizers, their parameters and
 checks live in :mod:`fastnet.nn.activations`, :mod:`fastnet.nn.losses` and
-:mod:`fastnet.optim.optimizers`, shared with the compiled network; this package only
-says what each name computes. It never imports NumPy (so it runs anywhere
+:mod:`fastnet.optim.optimizers`, and the checks of a layer stack and the ``mlp``
+recipe in :mod:`fastnet.nn.stack`, shared with the compiled network (so that a
+mistake raises the same error from both); this package only says what each
+name computes. It never imports NumPy (so it runs anywhere
 Python does, and cannot share a bug with the compiled code's array handling),
 and it is slow: every multiply-add is a Python operation.
 """

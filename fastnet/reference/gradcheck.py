@@ -12,18 +12,40 @@ Works on any object with the network interface -- ``params`` (get and set),
 Python: values are read with ``float()`` and indexing only.
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from ..checks.scalars import check_int, check_real
 from .random import SplitMix64, shuffled_order
 
 __all__ = ["gradcheck"]
 
+
+class _SupportsGradcheck(Protocol):
+    """The network interface gradcheck needs (fastnet.Network and fastnet.reference.Network have it).
+
+    The batch and the parameters are typed loosely on purpose: the compiled
+    network takes arrays, the reference lists, and gradcheck only passes them on.
+    """
+
+    @property
+    def params(self) -> Any: ...
+    @params.setter
+    def params(self, values: Any) -> None: ...
+    @property
+    def grads(self) -> Any: ...
+    def loss(self, X: Any, Y: Any) -> float: ...
+    def backward(self, X: Any, Y: Any) -> float: ...
+
 #: Unit roundoff of the network's dtype: what one rounding of the loss may cost, relatively.
 _EPS = {"float64": 2.0**-52, "float32": 2.0**-23}
 
 
-def gradcheck(net, X, Y, h=1e-6, max_params=None, seed=0):
+def gradcheck(net: _SupportsGradcheck, X: Any, Y: Any, h: float = 1e-6, max_params: int | None = None,
+              seed: int = 0) -> float:
     """The worst relative error between backprop's gradient and centred finite differences.
 
     For each checked parameter ``w_i``, backprop gives ``a_i`` (``net.backward(X, Y)``,
@@ -69,7 +91,7 @@ def gradcheck(net, X, Y, h=1e-6, max_params=None, seed=0):
 
     original = [float(p) for p in net.params]   # a copy: a live array would change under us
     n = len(original)
-    checked = range(n)
+    checked: Sequence[int] = range(n)
     if max_params is not None and max_params < n:
         checked = sorted(shuffled_order(n, SplitMix64(seed))[:max_params])
     try:
@@ -89,7 +111,8 @@ def gradcheck(net, X, Y, h=1e-6, max_params=None, seed=0):
         net.params = original
 
 
-def _centred_difference(net, X, Y, params, i, h):
+def _centred_difference(net: _SupportsGradcheck, X: Any, Y: Any, params: list[float], i: int,
+                        h: float) -> tuple[float, float]:
     """dL/dw_i by (L(w_i + h) - L(w_i - h)) / (the distance stepped); also (|L+| + |L-|) / step."""
     up, down = list(params), list(params)
     up[i] += h
@@ -104,7 +127,7 @@ def _centred_difference(net, X, Y, params, i, h):
     return (loss_up - loss_down) / step, (abs(loss_up) + abs(loss_down)) / step
 
 
-def _relative_error(a, b, floor):
+def _relative_error(a: float, b: float, floor: float) -> float:
     if a != a or b != b:
         return float("nan")
     scale = max(abs(a), abs(b), floor)

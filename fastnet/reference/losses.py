@@ -16,7 +16,11 @@ of that sum)``, plus the number it is divided by to make a mean: ``n`` (rows) fo
 half_mse and cross_entropy, ``n * k`` (entries) for the rest.
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Callable, Sequence
+from typing import Literal, TypeAlias
 
 from ..nn.losses import Loss
 from .activations import sigmoid, softmax
@@ -24,25 +28,31 @@ from .activations import sigmoid, softmax
 __all__ = ["loss_gradient", "weighted_loss_gradient", "KERNELS"]
 
 
+#: A point loss: (o, y, param) -> (value, d value / d o).
+PointLoss: TypeAlias = Callable[[float, float, float], tuple[float, float]]
+#: A row kernel: (out_row, y_row, param) -> (sum over the row, its gradient).
+RowKernel: TypeAlias = Callable[[Sequence[float], Sequence[float], float], tuple[float, list[float]]]
+
+
 # -- elementwise losses: (o, y, param) -> (value, d value / d o) -------------------
 
-def _half_squared(o, y, param):
+def _half_squared(o: float, y: float, param: float) -> tuple[float, float]:
     d = o - y
     return 0.5 * d * d, d
 
 
-def _squared(o, y, param):
+def _squared(o: float, y: float, param: float) -> tuple[float, float]:
     d = o - y
     return d * d, 2.0 * d
 
 
-def _absolute(o, y, param):
+def _absolute(o: float, y: float, param: float) -> tuple[float, float]:
     d = o - y
     sign = 1.0 if d > 0 else -1.0 if d < 0 else 0.0   # sign(0) = 0: no push when exactly right
     return abs(d), sign
 
 
-def _huber(o, y, delta):
+def _huber(o: float, y: float, delta: float) -> tuple[float, float]:
     # Quadratic near zero (smooth, like MSE), linear beyond delta (robust, like MAE).
     d = o - y
     if abs(d) <= delta:
@@ -50,16 +60,16 @@ def _huber(o, y, delta):
     return delta * (abs(d) - 0.5 * delta), (delta if d > 0 else -delta)
 
 
-def _binary_cross_entropy(z, y, param):
+def _binary_cross_entropy(z: float, y: float, param: float) -> tuple[float, float]:
     # -[y log s(z) + (1-y) log(1 - s(z))] rewritten without log(s) or exp(+|z|):
     # it equals max(z, 0) - z y + log(1 + e^-|z|), and e^-|z| <= 1 never overflows.
     value = max(z, 0.0) - z * y + math.log1p(math.exp(-abs(z)))
     return value, sigmoid(z) - y
 
 
-def _elementwise(point):
+def _elementwise(point: PointLoss) -> RowKernel:
     """A row kernel that applies ``point`` to each entry and sums."""
-    def row_kernel(out_row, y_row, param):
+    def row_kernel(out_row: Sequence[float], y_row: Sequence[float], param: float) -> tuple[float, list[float]]:
         pairs = [point(o, y, param) for o, y in zip(out_row, y_row)]
         return sum(v for v, _ in pairs), [g for _, g in pairs]
     row_kernel.__name__ = point.__name__.lstrip("_")
@@ -68,7 +78,7 @@ def _elementwise(point):
 
 # -- row losses ------------------------------------------------------------------
 
-def _cross_entropy(z_row, y_row, param):
+def _cross_entropy(z_row: Sequence[float], y_row: Sequence[float], param: float) -> tuple[float, list[float]]:
     # -sum_j y_j log softmax(z)_j = sum_j y_j (lse(z) - z_j), with
     # lse(z) = log sum_i exp(z_i) computed after subtracting the max (no overflow).
     m = max(z_row)
@@ -81,7 +91,7 @@ def _cross_entropy(z_row, y_row, param):
 
 #: name -> (row kernel, what the sum is divided by: "rows" = n, "entries" = n * k).
 #: The keys are exactly those of fastnet.nn.losses.LOSSES.
-KERNELS = {
+KERNELS: dict[str, tuple[RowKernel, Literal["rows", "entries"]]] = {
     "half_mse": (_elementwise(_half_squared), "rows"),
     "mse": (_elementwise(_squared), "entries"),
     "mae": (_elementwise(_absolute), "entries"),
@@ -91,7 +101,8 @@ KERNELS = {
 }
 
 
-def loss_gradient(loss, out_rows, y_rows):
+def loss_gradient(loss: Loss | str, out_rows: Sequence[Sequence[float]],
+                  y_rows: Sequence[Sequence[float]]) -> tuple[float, list[list[float]]]:
     """The batch loss and its gradient.
 
     loss: a Loss or a name. out_rows, y_rows: n rows of k floats each (logits for the
@@ -117,7 +128,9 @@ def loss_gradient(loss, out_rows, y_rows):
     return total / count, grad_rows
 
 
-def weighted_loss_gradient(loss, out_rows, y_rows, weights):
+def weighted_loss_gradient(loss: Loss | str, out_rows: Sequence[Sequence[float]],
+                           y_rows: Sequence[Sequence[float]],
+                           weights: Sequence[float]) -> tuple[float, list[list[float]]]:
     """The weighted mean ``sum_i w_i l_i / sum_i w_i`` and its gradient.
 
     ``l_i`` is the loss of row i on its own (``loss_gradient`` of one row), so

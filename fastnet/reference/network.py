@@ -8,30 +8,45 @@ loss back to every ``W`` and ``b``; :meth:`Network.fit` repeats
 Rows are samples: a batch is a list of ``n`` rows, each a list of floats.
 """
 
-import math
+from __future__ import annotations
 
-from ..checks.scalars import check_bool, check_choice, check_int
+import math
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from ..checks.scalars import check_bool, check_dtype_name, check_int, check_seed
 from ..nn.activations import Activation
+from ..nn.losses import Loss
+from ..nn.stack import layer_list, mlp_layers
+from ..optim.optimizers import SGD, make_optimizer
 from ..train.errors import TrainingDivergedError
 from ..train.history import History
-from ..nn.losses import Loss
-from ..optim.optimizers import SGD, make_optimizer
 from . import activations as act
-from ._data import as_flat, as_rows, as_targets, as_weights
+from ._data import NumericArray, as_flat, as_rows, as_targets, as_weights
 from .losses import loss_gradient, weighted_loss_gradient
 from .optimizers import update
 from .random import SHUFFLE_SEED_XOR, SplitMix64, shuffled_order
 
+if TYPE_CHECKING:
+    from ..optim.optimizers import Optimizer
+
 __all__ = ["Dense", "Network"]
 
-_MAX_SEED = 2**64 - 1
+#: A batch: rows of floats (nested lists; a 2-D numpy array works too).
+_Rows: TypeAlias = "Sequence[Sequence[float]] | NumericArray"
+#: Targets: rows, or one value (or class index) per sample.
+_Targets: TypeAlias = "Sequence[Sequence[float]] | Sequence[float] | NumericArray"
+#: One weight (>= 0) per sample.
+_Weights: TypeAlias = "Sequence[float] | NumericArray"
+#: Checked data: a list of rows of Python floats.
+_Matrix: TypeAlias = "list[list[float]]"
 
 
-def _dot(u, v):
+def _dot(u: Sequence[float], v: Sequence[float]) -> float:
     return sum(a * b for a, b in zip(u, v))
 
 
-def _columns(rows):
+def _columns(rows: Sequence[Sequence[float]]) -> list[list[float]]:
     """The transpose of a list of rows."""
     return [list(col) for col in zip(*rows)]
 
@@ -45,7 +60,15 @@ class Dense:
     the last backward pass.
     """
 
-    def __init__(self, n_in, n_out, activation="identity"):
+    n_in: int
+    n_out: int
+    activation: Activation
+    W: list[list[float]]  # n_in lists of n_out floats
+    b: list[float]
+    dW: list[list[float]]
+    db: list[float]
+
+    def __init__(self, n_in: int, n_out: int, activation: Activation | str = "identity") -> None:
         self.n_in = check_int("n_in", n_in, low=1)
         self.n_out = check_int("n_out", n_out, low=1)
         self.activation = Activation.coerce(activation)
@@ -55,10 +78,10 @@ class Dense:
         self.db = [0.0] * self.n_out
 
     @property
-    def n_params(self):
+    def n_params(self) -> int:
         return self.n_in * self.n_out + self.n_out
 
-    def initialise(self, rng):
+    def initialise(self, rng: SplitMix64) -> None:
         """Uniform weights in [-limit, limit), drawn in row-major order; zero biases.
 
         The limit keeps the variance of ``z`` about that of ``x`` at the start:
@@ -74,12 +97,13 @@ class Dense:
                 row[j] = (2.0 * rng.uniform() - 1.0) * limit
         self.b = [0.0] * self.n_out
 
-    def linear(self, x_rows):
+    def linear(self, x_rows: Sequence[Sequence[float]]) -> list[list[float]]:
         """``z = x W + b`` for a batch of rows."""
         W_columns = _columns(self.W)   # column j holds the weights into unit j
         return [[_dot(x, w_j) + b_j for w_j, b_j in zip(W_columns, self.b)] for x in x_rows]
 
-    def backward(self, x_rows, delta_rows, want_input_grad=True):
+    def backward(self, x_rows: Sequence[Sequence[float]], delta_rows: Sequence[Sequence[float]],
+                 want_input_grad: bool = True) -> list[list[float]] | None:
         """Chain rule through ``z = x W + b``, given ``delta = dL/dz``.
 
         Sets ``dW = x^T delta`` and ``db = sum over rows of delta`` (each sample's
@@ -93,7 +117,7 @@ class Dense:
             return None
         return [[_dot(delta, w_i) for w_i in self.W] for delta in delta_rows]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Dense({self.n_in}, {self.n_out}, {self.activation!r})"
 
 
@@ -108,13 +132,20 @@ class Network:
     seed: an integer in [0, 2**64) for the weights and the shuffling.
     """
 
-    def __init__(self, layers, loss="mse", dtype="float64", seed=0):
-        self.layers = _check_layers(layers)
+    layers: list[Dense]
+    criterion: Loss
+    dtype: str  # "float32" or "float64"; the arithmetic is always Python floats (double)
+    seed: int
+    _optimizer: Optimizer | None
+
+    def __init__(self, layers: Dense | Iterable[Dense], loss: Loss | str = "mse", dtype: Any = "float64",
+                 seed: int = 0) -> None:
+        self.layers = layer_list(layers, Dense, "fastnet.reference.Dense")
         self.criterion = Loss.coerce(loss)    # named so because the method `loss` is the API
         self.criterion.check_output_activation(self.layers[-1].activation)
         self.criterion.check_n_outputs(self.layers[-1].n_out)
-        self.dtype = _dtype_name(dtype)
-        self.seed = check_int("seed", seed, low=0, high=_MAX_SEED)
+        self.dtype = check_dtype_name(dtype)
+        self.seed = check_seed(seed)
         rng = SplitMix64(self.seed)
         for layer in self.layers:           # one generator across layers, in flat order
             layer.initialise(rng)
@@ -122,49 +153,36 @@ class Network:
         self._optimizer = None
 
     @classmethod
-    def mlp(cls, sizes, activation="relu", output_activation=None, loss="mse",
-            dtype="float64", seed=0, negative_slope=None):
+    def mlp(cls, sizes: Sequence[int], activation: Activation | str = "relu",
+            output_activation: Activation | str | None = None, loss: Loss | str = "mse",
+            dtype: Any = "float64", seed: int = 0, negative_slope: float | None = None) -> Network:
         """A multi-layer perceptron: ``sizes = [n_features, hidden..., n_outputs]``.
 
         Hidden layers use ``activation`` (with ``negative_slope`` if given, for
         leaky_relu). ``output_activation=None`` means the loss's fused activation
         (sigmoid / softmax for the cross-entropies), else identity.
         """
-        if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < 2:
-            raise ValueError("sizes must list at least 2 layer sizes (inputs, ..., outputs), "
-                             f"got {sizes!r}")
-        sizes = [check_int(f"sizes[{i}]", s, low=1) for i, s in enumerate(sizes)]
-        hidden = Activation.coerce(activation)
-        if negative_slope is not None:
-            if hidden.name != "leaky_relu":
-                raise ValueError(f"negative_slope applies to activation 'leaky_relu', got activation "
-                                 f"{hidden.name!r}")
-            hidden = Activation("leaky_relu", negative_slope=negative_slope)
-        criterion = Loss.coerce(loss)
-        if output_activation is None:
-            output_activation = criterion.fused_activation or "identity"
-        layers = [Dense(n_in, n_out, hidden) for n_in, n_out in zip(sizes[:-2], sizes[1:-1])]
-        layers.append(Dense(sizes[-2], sizes[-1], output_activation))
+        layers, criterion = mlp_layers(Dense, sizes, activation, output_activation, loss, negative_slope)
         return cls(layers, loss=criterion, dtype=dtype, seed=seed)
 
     # -- shape -----------------------------------------------------------------------
     @property
-    def n_features(self):
+    def n_features(self) -> int:
         return self.layers[0].n_in
 
     @property
-    def n_outputs(self):
+    def n_outputs(self) -> int:
         return self.layers[-1].n_out
 
     @property
-    def n_params(self):
+    def n_params(self) -> int:
         return sum(layer.n_params for layer in self.layers)
 
     # -- the flat parameter vector (MATH.md: each layer's W row-major, then b) ----------
     @property
-    def params(self):
+    def params(self) -> list[float]:
         """A new flat list of all parameters: layer by layer, W row by row, then b."""
-        flat = []
+        flat: list[float] = []
         for layer in self.layers:
             for row in layer.W:
                 flat.extend(row)
@@ -172,20 +190,20 @@ class Network:
         return flat
 
     @params.setter
-    def params(self, values):
-        values = as_flat("params", values, self.n_params)
+    def params(self, values: Sequence[float] | NumericArray) -> None:
+        flat = as_flat("params", values, self.n_params)
         pos = 0
         for layer in self.layers:
             for row in layer.W:
-                row[:] = values[pos:pos + layer.n_out]
+                row[:] = flat[pos:pos + layer.n_out]
                 pos += layer.n_out
-            layer.b[:] = values[pos:pos + layer.n_out]
+            layer.b[:] = flat[pos:pos + layer.n_out]
             pos += layer.n_out
 
     @property
-    def grads(self):
+    def grads(self) -> list[float]:
         """The gradients of the last backward pass, flat, in the layout of ``params``."""
-        flat = []
+        flat: list[float] = []
         for layer in self.layers:
             for row in layer.dW:
                 flat.extend(row)
@@ -193,24 +211,24 @@ class Network:
         return flat
 
     # -- forward and backward ------------------------------------------------------------
-    def _forward(self, X):
+    def _forward(self, X: _Matrix) -> tuple[list[_Matrix], _Matrix]:
         """Every layer's output ``a[0] = X, a[1], ..., a[L]`` and the last layer's ``z``."""
-        a = [X]
+        a, z = [X], X
         for layer in self.layers:
             z = layer.linear(a[-1])
             a.append([act.forward(layer.activation, z_row) for z_row in z])
         return a, z
 
-    def _loss_input(self, a, z):
+    def _loss_input(self, a: list[_Matrix], z: _Matrix) -> _Matrix:
         # The cross-entropies are fused with their activation and read the logits.
         return z if self.criterion.fused_activation else a[-1]
 
-    def _loss_gradient(self, out, Y, weights):
+    def _loss_gradient(self, out: _Matrix, Y: _Matrix, weights: list[float] | None) -> tuple[float, _Matrix]:
         if weights is None:
             return loss_gradient(self.criterion, out, Y)
         return weighted_loss_gradient(self.criterion, out, Y, weights)
 
-    def _backward(self, X, Y, weights=None):
+    def _backward(self, X: _Matrix, Y: _Matrix, weights: list[float] | None = None) -> float:
         a, z = self._forward(X)
         value, delta = self._loss_gradient(self._loss_input(a, z), Y, weights)
         last = self.layers[-1]
@@ -219,37 +237,38 @@ class Network:
         # Here delta = dL/dz of layer l; walk down the stack.
         for l in range(len(self.layers) - 1, -1, -1):
             grad_below = self.layers[l].backward(a[l], delta, want_input_grad=l > 0)
-            if l > 0:   # dL/da of the layer below -> its dL/dz
+            if grad_below is not None:   # l > 0: dL/da of the layer below -> its dL/dz
                 below = self.layers[l - 1].activation
                 delta = [act.backward(below, a_row, g_row) for a_row, g_row in zip(a[l], grad_below)]
         return value
 
-    def _check_X(self, X):
+    def _check_X(self, X: object) -> _Matrix:
         return as_rows("X", X, self.n_features)
 
-    def _check_data(self, X, Y):
-        X = self._check_X(X)
-        return X, as_targets(Y, len(X), self.criterion, self.n_outputs)
+    def _check_data(self, X: object, Y: object) -> tuple[_Matrix, _Matrix]:
+        rows = self._check_X(X)
+        return rows, as_targets(Y, len(rows), self.criterion, self.n_outputs)
 
-    def predict(self, X):
+    def predict(self, X: _Rows) -> list[list[float]]:
         """The activated outputs, one row per sample (probabilities for the cross-entropies)."""
         a, _ = self._forward(self._check_X(X))
         return a[-1]
 
-    def loss(self, X, Y, sample_weight=None):
+    def loss(self, X: _Rows, Y: _Targets, sample_weight: _Weights | None = None) -> float:
         """The mean loss on (X, Y) (weighted by ``sample_weight`` if given); no gradients."""
-        X, Y = self._check_data(X, Y)
-        a, z = self._forward(X)
-        return self._loss_gradient(self._loss_input(a, z), Y, as_weights(sample_weight, len(X)))[0]
+        rows, targets = self._check_data(X, Y)
+        a, z = self._forward(rows)
+        return self._loss_gradient(self._loss_input(a, z), targets, as_weights(sample_weight, len(rows)))[0]
 
-    def backward(self, X, Y, sample_weight=None):
+    def backward(self, X: _Rows, Y: _Targets, sample_weight: _Weights | None = None) -> float:
         """The mean loss on (X, Y); fills :attr:`grads` (overwriting) by backpropagation."""
-        X, Y = self._check_data(X, Y)
-        return self._backward(X, Y, as_weights(sample_weight, len(X)))
+        rows, targets = self._check_data(X, Y)
+        return self._backward(rows, targets, as_weights(sample_weight, len(rows)))
 
     # -- training ----------------------------------------------------------------------------
-    def fit(self, X, Y, optimizer=None, epochs=1, batch_size=None, shuffle=True, seed=None,
-            sample_weight=None):
+    def fit(self, X: _Rows, Y: _Targets, optimizer: Optimizer | str | None = None, epochs: int = 1,
+            batch_size: int | None = None, shuffle: bool = True, seed: int | None = None,
+            sample_weight: _Weights | None = None) -> History:
         """Train for ``epochs`` epochs; returns a :class:`fastnet.train.history.History`.
 
         optimizer: an Optimizer, a name (fresh, default hyperparameters), or None for
@@ -263,90 +282,76 @@ class Network:
         parameter or the optimizer's state, is NaN or infinite; the parameters, the
         optimizer's state and its step count are then those of the last finite epoch.
         """
-        X, Y = self._check_data(X, Y)
-        weights = as_weights(sample_weight, len(X))
+        rows, targets = self._check_data(X, Y)
+        weights = as_weights(sample_weight, len(rows))
         epochs = check_int("epochs", epochs, low=0)
         batch_size = check_int("batch_size", batch_size, low=1, allow_none=True)
         shuffle = check_bool("shuffle", shuffle)
-        seed = check_int("seed", seed, low=0, high=_MAX_SEED, allow_none=True)
-        optimizer = self._choose_optimizer(optimizer)
+        seed = None if seed is None else check_seed(seed)
+        opt = self._choose_optimizer(optimizer)
         if seed is not None:
             self._shuffle_rng = SplitMix64(seed ^ SHUFFLE_SEED_XOR)
+        opt.bind(self)   # the state exists from here, so that it can be saved
 
-        n = len(X)
-        batch_size = n if batch_size is None else batch_size
         history = History()
-        optimizer.bind(self)   # the state exists from here, so that it can be saved
-
-        def restore_and_raise(epoch):
-            self.params = saved_params
-            for row, saved in zip(optimizer.state, saved_state):
-                row[:] = saved
-            optimizer.t = saved_t
-            raise TrainingDivergedError(epoch, history, optimizer.lr)
-
         for epoch in range(1, epochs + 1):
-            saved_params, saved_state, saved_t = self.params, [list(row) for row in optimizer.state], optimizer.t
-            order = shuffled_order(n, self._shuffle_rng) if shuffle else list(range(n))
-            total = total_weight = 0.0
-            for start in range(0, n, batch_size):
-                batch = order[start:start + batch_size]
-                batch_weights = None if weights is None else [weights[i] for i in batch]
-                batch_loss = self._backward([X[i] for i in batch], [Y[i] for i in batch], batch_weights)
-                if not math.isfinite(batch_loss):
-                    restore_and_raise(epoch)
-                optimizer.step(self)
-                batch_weight = len(batch) if weights is None else sum(batch_weights)
-                total += batch_loss * batch_weight
-                total_weight += batch_weight
-            if not all(map(math.isfinite, self.params)) or not all(
-                    math.isfinite(v) for row in optimizer.state for v in row):
-                restore_and_raise(epoch)
-            history.append(epoch, loss=total / total_weight)   # batches weighted by size (or weight)
+            saved = self.params, [list(row) for row in opt.state], opt.t
+            loss = self._epoch(rows, targets, weights, opt, len(rows) if batch_size is None else batch_size, shuffle)
+            if loss is None or not self._all_finite(opt):
+                self._restore(opt, *saved)
+                raise TrainingDivergedError(epoch, history, opt.lr)
+            history.append(epoch, loss=loss)
         return history
 
-    def _choose_optimizer(self, optimizer):
+    def _epoch(self, X: _Matrix, Y: _Matrix, weights: list[float] | None, opt: Optimizer,
+               batch_size: int, shuffle: bool) -> float | None:
+        """One pass over the data, batch by batch: backward, then the optimizer's step.
+
+        Returns the epoch's loss, the batches' losses weighted by their size (or
+        total weight); None as soon as a batch's loss is not finite (before its step).
+        """
+        n = len(X)
+        order = shuffled_order(n, self._shuffle_rng) if shuffle else list(range(n))
+        total = total_weight = 0.0
+        for start in range(0, n, batch_size):
+            batch = order[start:start + batch_size]
+            batch_weights = None if weights is None else [weights[i] for i in batch]
+            batch_loss = self._backward([X[i] for i in batch], [Y[i] for i in batch], batch_weights)
+            if not math.isfinite(batch_loss):
+                return None
+            opt.step(self)
+            batch_weight = len(batch) if batch_weights is None else sum(batch_weights)
+            total += batch_loss * batch_weight
+            total_weight += batch_weight
+        return total / total_weight
+
+    def _all_finite(self, opt: Optimizer) -> bool:
+        """Whether the parameters and the optimizer's state are all finite."""
+        return all(map(math.isfinite, self.params)) and all(math.isfinite(v) for row in opt.state for v in row)
+
+    def _restore(self, opt: Optimizer, params: list[float], state: list[list[float]], t: int) -> None:
+        """Put back the parameters, optimizer state and step count saved at the start of an epoch."""
+        self.params = params
+        for row, saved in zip(opt.state, state):
+            row[:] = saved
+        opt.t = t
+
+    def _choose_optimizer(self, optimizer: Optimizer | str | None) -> Optimizer:
         if optimizer is None:
             optimizer = self._optimizer if self._optimizer is not None else SGD(lr=0.01)
         self._optimizer = make_optimizer(optimizer)
         return self._optimizer
 
     # -- hooks for fastnet.optim.optimizers.Optimizer.step ----------------------------------------
-    def _new_optimizer_state(self, opt):
+    def _new_optimizer_state(self, opt: Optimizer) -> list[list[float]]:
         return [[opt.initial_state_value(r)] * self.n_params for r in range(opt.n_state)]
 
-    def _optimizer_update(self, opt):
+    def _optimizer_update(self, opt: Optimizer) -> None:
         params = self.params
         update(opt, params, self.grads, opt.state, opt.t)
         self.params = params
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         layers = ", ".join(map(repr, self.layers))
         return f"Network([{layers}], loss={self.criterion!r}, dtype={self.dtype!r}, seed={self.seed})"
 
-
-def _check_layers(layers):
-    if isinstance(layers, Dense):
-        layers = [layers]
-    if isinstance(layers, (str, bytes)) or not hasattr(layers, "__iter__"):
-        raise TypeError(f"layers must be a list of Dense layers, got {type(layers).__name__}")
-    layers = list(layers)
-    if not layers:
-        raise ValueError("layers is empty; a network needs at least one Dense layer")
-    for i, layer in enumerate(layers):
-        if not isinstance(layer, Dense):
-            raise TypeError(f"layers[{i}] must be a Dense layer, got {type(layer).__name__}")
-    for i, (lower, upper) in enumerate(zip(layers, layers[1:])):
-        if lower.n_out != upper.n_in:
-            raise ValueError(f"layer sizes do not chain: layers[{i}] has n_out={lower.n_out} but "
-                             f"layers[{i + 1}] has n_in={upper.n_in}")
-    return layers
-
-
-def _dtype_name(dtype):
-    """'float32' or 'float64', also from objects named so (numpy's dtypes and scalar types)."""
-    name = dtype
-    if not isinstance(dtype, str):
-        name = getattr(dtype, "name", None) or getattr(dtype, "__name__", None) or dtype
-        name = name if isinstance(name, str) else dtype
-    return check_choice("dtype", name, ("float32", "float64"))

@@ -11,9 +11,16 @@ the order of ``fastnet/_core/optimizers.pxd``: SGD ``[buf]`` with momentum, else
 none; Adam and AdamW ``[m, v]`` plus ``v_max`` with amsgrad; RMSprop ``[s]``
 plus ``g_avg`` when centered and ``buf`` with momentum; Adagrad ``[s]``. ``t``
 is the 1-based number of this step. The gradient list is never modified.
+
+Each rule takes the hyperparameters by name, the names of the kernels'
+structs (``optimizer.hyper_names``, from ``fastnet/_core/optimizers.pxd``),
+booleans as 0.0 / 1.0 as the kernels get them.
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Callable, Sequence
 
 from ..optim import optimizers as _shared
 
@@ -22,15 +29,19 @@ __all__ = ["update", "UPDATES", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad"]
 SGD, Adam, AdamW, RMSprop, Adagrad = (_shared.SGD, _shared.Adam, _shared.AdamW,
                                       _shared.RMSprop, _shared.Adagrad)
 
+#: The state rows of one network, by name (``optimizer.state_rows``).
+State = dict[str, list[float]]
 
-def _with_weight_decay(g, p, weight_decay):
+
+def _with_weight_decay(g: float, p: float, weight_decay: float) -> float:
     # L2 regularisation folded into the gradient: d/dp (wd/2 p^2) = wd p.
     # Skipped at 0 (as torch) so an infinite p cannot turn a finite g into NaN via 0 * inf.
     return g + weight_decay * p if weight_decay != 0 else g
 
 
-def _sgd(params, grads, state, t, lr, momentum, dampening, nesterov, weight_decay):
-    buf = state.get("buf")   # only with momentum
+def _sgd(params: list[float], grads: list[float], state: State, t: int, *,
+         lr: float, momentum: float, dampening: float, nesterov: float, weight_decay: float) -> None:
+    buf = state.get("buf", [])   # only with momentum
     for i, (p, g) in enumerate(zip(params, grads)):
         g = _with_weight_decay(g, p, weight_decay)
         if momentum != 0:
@@ -40,8 +51,9 @@ def _sgd(params, grads, state, t, lr, momentum, dampening, nesterov, weight_deca
         params[i] = p - lr * g
 
 
-def _adam(params, grads, state, t, lr, beta1, beta2, eps, weight_decay, amsgrad):
-    m, v, v_max = state["m"], state["v"], state.get("v_max")   # v_max only with amsgrad
+def _adam(params: list[float], grads: list[float], state: State, t: int, *,
+          lr: float, beta1: float, beta2: float, eps: float, weight_decay: float, amsgrad: float) -> None:
+    m, v, v_max = state["m"], state["v"], state.get("v_max", [])   # v_max only with amsgrad
     # m and v start at 0 and so are biased towards 0 early on; dividing by
     # 1 - beta^t undoes that bias exactly.
     step_size = lr / (1.0 - beta1 ** t)
@@ -58,16 +70,18 @@ def _adam(params, grads, state, t, lr, beta1, beta2, eps, weight_decay, amsgrad)
         params[i] = p - step_size * m[i] / (math.sqrt(v_hat) / bias2_sqrt + eps)
 
 
-def _adamw(params, grads, state, t, lr, beta1, beta2, eps, weight_decay, amsgrad):
+def _adamw(params: list[float], grads: list[float], state: State, t: int, *,
+           lr: float, beta1: float, beta2: float, eps: float, weight_decay: float, amsgrad: float) -> None:
     # Decoupled weight decay: shrink p directly, not through the gradient (so the
     # decay is not rescaled by Adam's per-parameter step size).
     for i, p in enumerate(params):
         params[i] = p * (1.0 - lr * weight_decay)
-    _adam(params, grads, state, t, lr, beta1, beta2, eps, 0.0, amsgrad)
+    _adam(params, grads, state, t, lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=0.0, amsgrad=amsgrad)
 
 
-def _rmsprop(params, grads, state, t, lr, alpha, eps, weight_decay, momentum, centered):
-    s, g_avg, buf = state["s"], state.get("g_avg"), state.get("buf")   # when centered; with momentum
+def _rmsprop(params: list[float], grads: list[float], state: State, t: int, *,
+             lr: float, alpha: float, eps: float, weight_decay: float, momentum: float, centered: float) -> None:
+    s, g_avg, buf = state["s"], state.get("g_avg", []), state.get("buf", [])   # when centered; with momentum
     for i, (p, g) in enumerate(zip(params, grads)):
         g = _with_weight_decay(g, p, weight_decay)
         s[i] = alpha * s[i] + (1.0 - alpha) * g * g     # running mean of g^2
@@ -86,7 +100,9 @@ def _rmsprop(params, grads, state, t, lr, alpha, eps, weight_decay, momentum, ce
             params[i] = p - lr * (g / d)
 
 
-def _adagrad(params, grads, state, t, lr, lr_decay, weight_decay, eps, initial_accumulator_value):
+def _adagrad(params: list[float], grads: list[float], state: State, t: int, *,
+             lr: float, lr_decay: float, weight_decay: float, eps: float, initial_accumulator_value: float) -> None:
+    # initial_accumulator_value is where s started (the network filled the state with it).
     s = state["s"]
     # s only grows, so each parameter's step shrinks with the gradients it has seen.
     clr = lr / (1.0 + (t - 1) * lr_decay)
@@ -96,8 +112,9 @@ def _adagrad(params, grads, state, t, lr, lr_decay, weight_decay, eps, initial_a
         params[i] = p - clr * g / (math.sqrt(s[i]) + eps)
 
 
-#: name -> update rule; the keys are exactly those of fastnet.optim.optimizers.OPTIMIZERS.
-UPDATES = {
+#: name -> rule(params, grads, state, t, **hyperparameters), in place on params and state;
+#: the keys are exactly those of fastnet.optim.optimizers.OPTIMIZERS.
+UPDATES: dict[str, Callable[..., None]] = {
     "sgd": _sgd,
     "adam": _adam,
     "adamw": _adamw,
@@ -106,12 +123,14 @@ UPDATES = {
 }
 
 
-def update(optimizer, params, grads, state, t):
+def update(optimizer: _shared.Optimizer, params: list[float], grads: Sequence[float], state: list[list[float]],
+           t: int) -> None:
     """One step of ``optimizer``'s rule, in place on ``params`` and ``state``.
 
     params: flat list of floats (changed in place). grads: same length (read only).
     state: ``optimizer.n_state`` lists of ``len(params)`` floats (changed in place).
-    t: the 1-based number of this step. Hyperparameters come from ``optimizer.hyper_vector()``.
+    t: the 1-based number of this step. Hyperparameters come from ``optimizer.hyper_vector()``,
+    by the kernels' names (``optimizer.hyper_names``).
     """
     n = len(params)
     if len(grads) != n:
@@ -125,7 +144,6 @@ def update(optimizer, params, grads, state, t):
     params[:] = [float(p) for p in params]
     for row in state:
         row[:] = [float(v) for v in row]
-    grads = [float(g) for g in grads]
-    hyper = [float(h) for h in optimizer.hyper_vector()]
+    hyper = dict(zip(optimizer.hyper_names, optimizer.hyper_vector(), strict=True))
     rows = dict(zip(optimizer.state_rows, state))   # by name: which rows exist depends on hyper
-    UPDATES[optimizer.name](params, grads, rows, t, *hyper)
+    UPDATES[optimizer.name](params, [float(g) for g in grads], rows, t, **hyper)

@@ -6,6 +6,8 @@ core). SplitMix64 is five lines of 64-bit integer arithmetic, so both sides
 draw exactly the same numbers from the same seed.
 """
 
+from __future__ import annotations
+
 from ..checks.scalars import check_int
 
 __all__ = ["SplitMix64", "shuffled_order", "SHUFFLE_SEED_XOR"]
@@ -21,10 +23,12 @@ SHUFFLE_SEED_XOR = 0x243F6A8885A308D3
 class SplitMix64:
     """The generator of docs/MATH.md. ``state`` is the whole state: one 64-bit integer."""
 
-    def __init__(self, seed):
+    state: int
+
+    def __init__(self, seed: int) -> None:
         self.state = check_int("seed", seed, low=0, high=_MASK)
 
-    def next(self):
+    def next(self) -> int:
         """The next 64-bit output (an int in [0, 2**64))."""
         self.state = (self.state + _GAMMA) & _MASK
         z = self.state
@@ -32,15 +36,15 @@ class SplitMix64:
         z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
         return z ^ (z >> 31)
 
-    def uniform(self):
+    def uniform(self) -> float:
         """A float in [0, 1): the top 53 bits of ``next()``, exactly representable in a double."""
         return (self.next() >> 11) * 2.0**-53
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"SplitMix64(state={self.state:#018x})"
 
 
-def shuffled_order(n, rng):
+def shuffled_order(n: int, rng: SplitMix64) -> list[int]:
     """A random permutation of ``range(n)`` (Fisher-Yates, drawing ``n - 1`` numbers from ``rng``).
 
     The modulo has a bias of at most n / 2**64; it is kept because the compiled

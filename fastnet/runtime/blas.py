@@ -21,8 +21,11 @@ to rounding; the tests compare every kernel with the pure-Python reference
 whichever is in use.
 """
 
+from __future__ import annotations
+
 import ctypes
 import glob
+import importlib
 import os
 import threading
 
@@ -34,7 +37,7 @@ _ENV = "FASTNET_BLAS"
 _NUMPY_SYMBOLS = ("scipy_sgemm_64_", "scipy_dgemm_64_", "scipy_saxpy_64_", "scipy_daxpy_64_")
 
 _lock = threading.Lock()
-_selected = None
+_selected: Library | None = None
 
 
 class Library:
@@ -42,21 +45,23 @@ class Library:
 
     __slots__ = ("provider", "path")
 
-    def __init__(self, provider, path):
+    def __init__(self, provider: str, path: str | None) -> None:
         self.provider, self.path = provider, path
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Library(provider={self.provider!r}, path={self.path!r})"
 
 
-def _package_dir(name):
-    module = __import__(name)
+def _package_dir(name: str) -> str:
+    module = importlib.import_module(name)
+    if module.__file__ is None:  # a namespace package has no file: no wheel bundles a BLAS there
+        raise ImportError(f"{name} has no __file__: cannot find the libraries bundled with it")
     return os.path.dirname(os.path.dirname(os.path.abspath(module.__file__)))
 
 
-def _loaded_openblas():
+def _loaded_openblas() -> list[str]:
     """OpenBLAS files this process has loaded (Linux: /proc/self/maps; elsewhere none)."""
-    paths = []
+    paths: list[str] = []
     try:
         with open("/proc/self/maps") as maps:
             for line in maps:
@@ -68,13 +73,13 @@ def _loaded_openblas():
     return paths
 
 
-def _bundled_by(path, package):
+def _bundled_by(path: str, package: str) -> bool:
     root = _package_dir(package)
     return any(path.startswith(os.path.join(root, package + suffix) + os.sep)
                for suffix in (".libs", "", "/.dylibs", "/.libs"))
 
 
-def openblas_paths(package):
+def openblas_paths(package: str) -> list[str]:
     """OpenBLAS files bundled with ``package`` ("numpy" or "scipy"), loaded ones first.
 
     The wheels vendor them beside the package (``numpy.libs`` on Linux and
@@ -89,7 +94,7 @@ def openblas_paths(package):
     return paths
 
 
-def _numpy_blas64():
+def _numpy_blas64() -> tuple[str, list[int]] | None:
     """(path, [sgemm, dgemm, saxpy, daxpy addresses]) of numpy's ILP64 OpenBLAS, or None."""
     import numpy  # noqa: F401  (loads its BLAS)
 
@@ -99,13 +104,14 @@ def _numpy_blas64():
             addresses = [ctypes.cast(getattr(lib, symbol), ctypes.c_void_p).value for symbol in _NUMPY_SYMBOLS]
         except (OSError, AttributeError):
             continue
-        if all(addresses):
-            return path, addresses
+        found = [address for address in addresses if address]
+        if len(found) == len(addresses):
+            return path, found
     return None
 
 
-def _scipy_library():
-    import scipy.linalg.cython_blas  # noqa: F401  (loads scipy's BLAS)
+def _scipy_library() -> Library:
+    importlib.import_module("scipy.linalg.cython_blas")  # loads scipy's BLAS (scipy has no stubs to check)
 
     paths = openblas_paths("scipy")
     if not paths:
@@ -115,7 +121,7 @@ def _scipy_library():
     return Library("scipy", paths[0] if paths else None)
 
 
-def select(choice=None):
+def select(choice: str | None = None) -> Library:
     """Point gemm and axpy at the library ``choice`` (default: ``$FASTNET_BLAS`` or "auto") says; returns it."""
     global _selected
     from .._core import blas
@@ -140,8 +146,8 @@ def select(choice=None):
         return _selected
 
 
-def kernel_blas():
+def kernel_blas() -> Library:
     """The :class:`Library` the kernels' gemm and axpy call now (selected at import)."""
     if _selected is None:
-        select()
+        return select()
     return _selected

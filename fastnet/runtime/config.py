@@ -2,7 +2,7 @@
 
 :func:`show_config` prints (or returns) fastnet's version, how its compiled
 kernels were built (Cython version, compiler flags, bounds checking), the
-BLAS its kernels call (numpy's or scipy's OpenBLAS, fastnet/_blas.py) and the
+BLAS its kernels call (numpy's or scipy's OpenBLAS, fastnet/runtime/blas.py) and the
 threads in use.
 
 :func:`get_include` is the directory to hand Cython so that a downstream
@@ -20,10 +20,10 @@ from typing import Any, Literal, overload
 
 __all__ = ["get_include", "show_config"]
 
-# Environment variables that set how many threads a BLAS or OpenMP runtime starts.
 # fastnet/runtime/config.py -> fastnet/
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+# Environment variables that set how many threads a BLAS or OpenMP runtime starts.
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                      "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 
@@ -98,7 +98,7 @@ def _loaded_blas_section() -> list[dict[str, Any]] | None:
     except ImportError:
         return None
     # numpy and scipy each vendor an OpenBLAS (both file names may say
-    # "scipy_openblas"); fastnet/_blas.py knows which one the kernels call.
+    # "scipy_openblas"); fastnet/runtime/blas.py knows which one the kernels call.
     gemm_path = importlib.import_module("fastnet.runtime.blas").kernel_blas().path
     ours = os.path.realpath(gemm_path) if gemm_path else None
     libraries = []

@@ -1,7 +1,7 @@
 """How many threads the BLAS behind fastnet's kernels may use, per calling thread.
 
 fastnet's kernels call one OpenBLAS (numpy's or scipy's bundled copy, see
-fastnet/_blas.py), which by default starts a thread per core. fastnet is
+fastnet/runtime/blas.py), which by default starts a thread per core. fastnet is
 single-threaded unless asked (``n_threads``), so that it never oversubscribes
 the cores when users parallelise around it (threads, joblib, GridSearchCV).
 
@@ -16,26 +16,46 @@ count found before the first call (so a tighter ``threadpoolctl`` limit or
 restored after the last. Where the symbol is not
 found (another BLAS, an older OpenBLAS), fastnet falls back to threadpoolctl
 when installed, else leaves BLAS as it is; :func:`blas_threading` says which.
+
+:func:`blas_thread_ceiling` sets that count in force outside fastnet's calls,
+the ceiling :func:`blas_threads` never exceeds: the benchmarks hold BLAS at one
+thread and raise the ceiling only where they measure ``n_threads`` above 1.
 """
+
+from __future__ import annotations
 
 import contextlib
 import ctypes
+import importlib
 import threading
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from . import blas as _blas
 
-__all__ = ["DEFAULT_N_THREADS", "blas_threads", "blas_threading"]
+__all__ = ["DEFAULT_N_THREADS", "blas_threads", "blas_threading", "blas_thread_ceiling"]
+
+# openblas_set_num_threads_local: sets the count, returns the one it replaces.
+_Setter = Callable[[int], int]
 
 #: The BLAS threads a Network's calls use unless told otherwise: one, so that
 #: fastnet never oversubscribes the cores of a user who parallelises around it.
 DEFAULT_N_THREADS = 1
 
 _lock = threading.Lock()
-_setter = None
-_searched = None   # the library path _setter was looked up in
+_setter: _Setter | None = None
+_searched: str | None = None   # the library path _setter was looked up in
 
 
-def _find_setter(path):
+def _threadpool_limits() -> Any | None:
+    """threadpoolctl's ``threadpool_limits`` (untyped), or None when threadpoolctl is not installed."""
+    try:
+        return importlib.import_module("threadpoolctl").threadpool_limits
+    except ImportError:
+        return None
+
+
+def _find_setter(path: str | None) -> _Setter | None:
     if path is None:
         return None
     try:
@@ -44,11 +64,12 @@ def _find_setter(path):
         return None
     setter.restype = ctypes.c_int
     setter.argtypes = [ctypes.c_int]
-    return setter
+    found: _Setter = setter
+    return found
 
 
-def _get_setter():
-    """The thread setter of the library the kernels call (fastnet/_blas.py), or None."""
+def _get_setter() -> _Setter | None:
+    """The thread setter of the library the kernels call (fastnet/runtime/blas.py), or None."""
     global _setter, _searched
     path = _blas.kernel_blas().path
     if _searched != path:
@@ -59,30 +80,27 @@ def _get_setter():
     return _setter
 
 
-def blas_threading():
+def blas_threading() -> str:
     """How fastnet limits BLAS threads here: ``"per-thread"``, ``"threadpoolctl"`` or ``"none"``."""
     if _get_setter() is not None:
         return "per-thread"
-    try:
-        import threadpoolctl  # noqa: F401
-    except ImportError:
+    if _threadpool_limits() is None:
         return "none"
     return "threadpoolctl"
 
 
-_active = []          # the counts asked for by the calls running now
-_restore_to = None    # the count found before the first of them
+_active: list[int] = []         # the counts asked for by the calls running now
+_restore_to = 0                 # the count found before the first of them (0: none yet)
 
 
 @contextlib.contextmanager
-def blas_threads(n_threads):
+def blas_threads(n_threads: int) -> Iterator[None]:
     """Run the block with at most ``n_threads`` BLAS threads (the smallest count any running call asked for)."""
     global _restore_to
     setter = _get_setter()
     if setter is None:
-        try:
-            from threadpoolctl import threadpool_limits
-        except ImportError:
+        threadpool_limits = _threadpool_limits()
+        if threadpool_limits is None:
             yield
             return
         with threadpool_limits(limits=n_threads, user_api="blas"):
@@ -101,8 +119,31 @@ def blas_threads(n_threads):
             setter(_effective() if _active else _restore_to)
 
 
-def _effective():
+def _effective() -> int:
     # n_threads is a cap, and so is the count in force before the first call (a
     # threadpoolctl limit, OPENBLAS_NUM_THREADS): never exceed either.
-    ceiling = _restore_to if _restore_to is not None and _restore_to > 0 else min(_active)
+    ceiling = _restore_to if _restore_to > 0 else min(_active)
     return max(1, min(min(_active), ceiling))
+
+
+@contextlib.contextmanager
+def blas_thread_ceiling(n_threads: int) -> Iterator[None]:
+    """Set the BLAS threads in force outside fastnet's calls to ``n_threads`` for the block.
+
+    That count is the ceiling of :func:`blas_threads` (``Network.n_threads``
+    never exceeds it), and unlike ``blas_threads`` this can raise it: above a
+    one-thread limit that an enclosing ``threadpoolctl`` block or
+    ``OPENBLAS_NUM_THREADS=1`` set, so that ``n_threads=2`` can use two. It
+    applies to every BLAS library loaded (threadpoolctl's ``user_api="blas"``),
+    not only to the one the kernels call, and is restored at the end of the
+    block. Enter and leave it while no fastnet call runs: fastnet reads the
+    ceiling when the first of its running calls starts, and a call that runs
+    meanwhile would have its count overwritten. Without threadpoolctl it does
+    nothing (BLAS then keeps the threads it started with).
+    """
+    threadpool_limits = _threadpool_limits()
+    if threadpool_limits is None:
+        yield
+        return
+    with threadpool_limits(limits=n_threads, user_api="blas"):
+        yield

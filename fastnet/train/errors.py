@@ -1,12 +1,21 @@
 """Exceptions fastnet raises beyond ValueError and TypeError."""
 
+from __future__ import annotations
+
 import functools
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from .history import History
+
+#: What the network holds after the error (see TrainingDivergedError).
+ParamsKept = Literal["last_epoch", "last_batch", "none"]
 
 __all__ = ["TrainingDivergedError"]
 
 
 class TrainingDivergedError(FloatingPointError, ValueError):
-    """The training loss, a gradient, a parameter or the optimizer's state became NaN or infinite.
+    """The training loss, a gradient, a parameter or the optimizer's state became NaN or infinite; see ``params_kept``.
 
     Also a ValueError, which scikit-learn's MLPs raise for non-finite weights,
     so that code written for them catches it from fastnet's estimators too.
@@ -29,8 +38,9 @@ class TrainingDivergedError(FloatingPointError, ValueError):
     before ``epoch``.
     """
 
-    def __init__(self, epoch, history=None, lr=None, *, params_kept="last_epoch", batches_done=None,
-                 state_finite=True):
+    def __init__(self, epoch: int, history: History | None = None, lr: float | None = None, *,
+                 params_kept: ParamsKept = "last_epoch", batches_done: int | None = None,
+                 state_finite: bool = True) -> None:
         self.epoch = epoch
         self.history = history
         self.lr = lr
@@ -59,7 +69,7 @@ class TrainingDivergedError(FloatingPointError, ValueError):
             f"Try a lower learning rate{hint}, gradient clipping, or scaled inputs."
         )
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, tuple[int, History | None, float | None]]:
         # Exceptions pickle as cls(*args), and args is the message: rebuild from the fields
         # instead, so that a copy (multiprocessing, dask) has the same message and fields.
         return (functools.partial(type(self), params_kept=self.params_kept, batches_done=self.batches_done,

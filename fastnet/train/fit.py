@@ -6,7 +6,9 @@ This module drives the compiled engine through the network's own buffers
 a layer, an activation or a loss, so it imports nothing of :mod:`fastnet.nn`,
 which calls it. What runs between two epochs -- the learning-rate schedule,
 validation, early stopping, callbacks, the divergence rollback -- is here too,
-each in its own small piece.
+each in its own small piece. The user's optimizer object is never changed
+but for its state and step count: a scheduled learning rate goes into fit's
+own copy of the hyperparameters.
 """
 
 from __future__ import annotations
@@ -19,15 +21,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from .._core import network as _engine
-from ..checks.arrays import OptimizerArrays, as_sample_weight
+from ..checks.arrays import Floats, OptimizerArrays, as_sample_weight
 from ..checks.scalars import check_bool, check_int, check_real, check_seed
 from ..optim.optimizers import SGD, Optimizer, make_optimizer
+from ..optim.schedules import LRSchedule
 from ..runtime.threads import blas_threads
 from .errors import TrainingDivergedError
 from .history import History
-from .progress import make_progress
+from .progress import Progress, make_progress
 
 __all__ = ["fit"]
 
@@ -49,7 +53,7 @@ class _Plan:
     max_norm: float
     min_delta: float
     early_stopping: int | None
-    lr_schedule: Any
+    lr_schedule: LRSchedule | None
     callbacks: list[Callback]
     validation_data: tuple[Any, Any] | None
     reset_optimizer: bool
@@ -123,11 +127,13 @@ def _check_arguments(net: Any, X: Any, Y: Any, *, epochs: Any, batch_size: Any, 
 class _Rollback:
     """The parameters, optimizer state and step count at the start of an epoch, to undo one that diverges."""
 
-    def __init__(self, params: Any) -> None:
-        self.params, self.state, self.t = np.empty_like(params), None, 0
+    def __init__(self, params: Floats) -> None:
+        self.params = np.empty_like(params)
+        self.state: Floats | None = None
+        self.t = 0
         self.taken = False
 
-    def take(self, params: Any, state: Any, optimizer: Optimizer) -> None:
+    def take(self, params: Floats, state: Floats, optimizer: Optimizer) -> None:
         # Taken every epoch, not once: a callback may have changed them.
         self.params[:] = params
         if self.state is None or self.state.shape != state.shape:
@@ -135,7 +141,8 @@ class _Rollback:
         self.state[...] = state
         self.t, self.taken = optimizer.t, True
 
-    def restore(self, params: Any, state: Any, optimizer: Optimizer) -> None:
+    def restore(self, params: Floats, state: Floats, optimizer: Optimizer) -> None:
+        assert self.state is not None, "restore() before take()"
         params[:] = self.params
         state[...] = self.state
         optimizer.t = self.t
@@ -149,9 +156,9 @@ class _EarlyStopping:
     min_delta: float
     best_value: float = math.inf
     waited: int = 0
-    best: Any = field(default=None, repr=False)
+    best: Floats | None = field(default=None, repr=False)
 
-    def should_stop(self, value: float, epoch: int, params: Any, history: History) -> bool:
+    def should_stop(self, value: float, epoch: int, params: Floats, history: History) -> bool:
         if self.patience is None:
             return False
         if value < self.best_value - self.min_delta:
@@ -169,12 +176,12 @@ class _EarlyStopping:
 def _take_optimizer(net: Any, optimizer: Any, reset: bool) -> Optimizer:
     if optimizer is None:
         optimizer = net._optimizer if net._optimizer is not None else SGD(lr=0.01)
-    optimizer = make_optimizer(optimizer)
+    taken = make_optimizer(optimizer)
     if reset:
-        optimizer.reset()
-    optimizer.bind(net)
-    net._optimizer = optimizer
-    return optimizer
+        taken.reset()
+    taken.bind(net)
+    net._optimizer = taken
+    return taken
 
 
 class _Loop:
@@ -191,11 +198,15 @@ class _Loop:
         self.rollback = _Rollback(net._params) if plan.rollback else None
         self.checked_arrays = OptimizerArrays(net.n_params, net.dtype)
         self.early = _EarlyStopping(plan.early_stopping, plan.min_delta)
-        self.state = None   # the state array the running epoch updates (and a rollback restores)
-        self.base_lr = optimizer.lr
+        self.state: Floats | None = None   # the state array the running epoch updates (and a rollback restores)
+        self.base_lr = optimizer.lr   # what a schedule starts from
+        # Under a schedule, each epoch's hyperparameters: the optimizer's, with the
+        # scheduled lr in place of its own (made once, filled every epoch).
+        self.scheduled_hyper = np.empty(len(optimizer.hyper_names))
+        self.lr_index = optimizer.hyper_names.index("lr")
         self.warned_val = False
 
-    def run(self, display: Any) -> None:
+    def run(self, display: Progress) -> None:
         for epoch in range(1, self.plan.epochs + 1):
             logs = self._epoch(epoch)
             self.history.append(epoch, **logs)
@@ -208,41 +219,54 @@ class _Loop:
                 self.history.stopped_early = True
                 break
 
+    def _hyper(self, epoch: int, hyper: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.float64], float]:
+        """The hyperparameters of this epoch and their lr: the optimizer's, or with the schedule's lr."""
+        schedule = self.plan.lr_schedule
+        if schedule is None:
+            return hyper, self.optimizer.lr
+        # The one check of a scheduled rate: it reaches the kernel from here alone.
+        lr = check_real("lr from lr_schedule", schedule.lr(epoch - 1, self.base_lr, self.history),
+                        low=0.0, low_open=True)
+        if self.scheduled_hyper.shape != hyper.shape:   # a subclass with its own vector (checked, so the kernel's)
+            self.scheduled_hyper = np.empty_like(hyper)
+        self.scheduled_hyper[:] = hyper
+        self.scheduled_hyper[self.lr_index] = lr
+        return self.scheduled_hyper, lr
+
     def _epoch(self, epoch: int) -> dict[str, float]:
         net, plan, optimizer = self.net, self.plan, self.optimizer
-        if plan.lr_schedule is not None:
-            optimizer.lr = check_real("lr from lr_schedule", plan.lr_schedule.lr(epoch - 1, self.base_lr, self.history),
-                                      low=0.0, low_open=True)
         # Checked before every epoch: a callback may have reset or replaced them, and the kernel trusts their shapes.
-        hyper, self.state = self.checked_arrays(optimizer)
+        checked_hyper, state = self.checked_arrays(optimizer)
+        hyper, lr = self._hyper(epoch, checked_hyper)
+        self.state = state
         self.step[0] = optimizer.t
         if self.rollback is not None:
-            self.rollback.take(net._params, self.state, optimizer)
+            self.rollback.take(net._params, state, optimizer)
         started = time.perf_counter()
         loss, status = _engine.train_epoch(
             net._arch, net._params, net._grads, plan.X, plan.Y, plan.weights, self.work, plan.batch_size,
             self.order, plan.shuffle, net._shuffle_state, optimizer.kernel_id, hyper,
-            self.state, self.step, plan.max_norm, self.rollback is None)
+            state, self.step, plan.max_norm, self.rollback is None)
         epoch_start_t, optimizer.t = optimizer.t, int(self.step[0])
         if status != _engine.EpochStatus.EPOCH_OK:
-            self._diverged(epoch, epoch_start_t)
+            self._diverged(epoch, epoch_start_t, state, lr)
         logs = {"loss": loss}
         if plan.validation_data is not None:
             logs.update(net._evaluate(*plan.validation_data))
             self._warn_nonfinite_validation(epoch, logs["val_loss"])
-        logs["lr"] = optimizer.lr
+        logs["lr"] = lr
         logs["time"] = time.perf_counter() - started
         return logs
 
-    def _diverged(self, epoch: int, epoch_start_t: int) -> None:
+    def _diverged(self, epoch: int, epoch_start_t: int, state: Floats, lr: float) -> None:
         optimizer = self.optimizer
         if self.rollback is not None:
-            self.rollback.restore(self.net._params, self.state, optimizer)
-            raise TrainingDivergedError(epoch, self.history, optimizer.lr)
+            self.rollback.restore(self.net._params, state, optimizer)
+            raise TrainingDivergedError(epoch, self.history, lr)
         raise TrainingDivergedError(
-            epoch, self.history, optimizer.lr, batches_done=optimizer.t - epoch_start_t,
+            epoch, self.history, lr, batches_done=optimizer.t - epoch_start_t,
             params_kept="last_batch" if np.isfinite(self.net._params).all() else "none",
-            state_finite=bool(np.isfinite(self.state).all()))
+            state_finite=bool(np.isfinite(state).all()))
 
     def _warn_nonfinite_validation(self, epoch: int, value: float) -> None:
         if math.isfinite(value) or self.warned_val:
@@ -262,7 +286,7 @@ class _Loop:
         params_finite = bool(np.isfinite(net._params).all())
         if not params_finite or (self.state is not None and not np.isfinite(self.state).all()):
             # With rollback=False there is nothing to restore, and the warning below says so.
-            if self.rollback is not None and self.rollback.taken:
+            if self.rollback is not None and self.rollback.taken and self.state is not None:
                 self.rollback.restore(net._params, self.state, optimizer)
                 params_finite = True
             epochs_done = len(history)
@@ -278,8 +302,6 @@ class _Loop:
                       RuntimeWarning, stacklevel=4)
 
     def finish(self) -> None:
-        if self.plan.lr_schedule is not None:
-            self.optimizer.lr = self.base_lr
         if self.history.stopped_early and self.early.best is not None:
             self.net._params[:] = self.early.best  # the best epoch's parameters
 

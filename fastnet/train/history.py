@@ -1,5 +1,9 @@
 """What ``fit`` returns: the figures of each epoch."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 __all__ = ["History"]
 
 
@@ -11,18 +15,25 @@ class History:
     ``val_accuracy``, ``lr``, ``time``), each with one entry per epoch run.
 
     ``stopped_early`` and ``best_epoch`` tell what early stopping did;
-    ``interrupted`` is True when Ctrl-C ended training.
+    ``interrupted`` is True when Ctrl-C ended training. An epoch that ran but
+    whose figures were not recorded (training interrupted by Ctrl-C) has None
+    in every series.
     """
 
-    def __init__(self):
-        self.epoch = []
-        self.loss = []
+    def __init__(self) -> None:
+        self.epoch: list[int] = []
+        self.loss: list[float] = []
         self._series = ["loss"]
         self.stopped_early = False
         self.interrupted = False
-        self.best_epoch = None
+        self.best_epoch: int | None = None
 
-    def append(self, epoch, **figures):
+    if TYPE_CHECKING:
+        # The series added by fit (val_loss, val_accuracy, lr, time, or a callback's own)
+        # are plain attributes, set in append; this tells type checkers they exist.
+        def __getattr__(self, name: str) -> list[float]: ...
+
+    def append(self, epoch: int, **figures: float | None) -> None:
         """Record one epoch; a series missing from ``figures`` gets None for it."""
         self.epoch.append(epoch)
         for key in figures:
@@ -35,13 +46,13 @@ class History:
             getattr(self, key).append(figures.get(key))
 
     @property
-    def history(self):
+    def history(self) -> dict[str, list[Any]]:
         """The series as a dict of lists (Keras's ``History.history``)."""
         return {key: getattr(self, key) for key in self._series}
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.epoch)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         last = {k: v[-1] for k, v in self.history.items() if v}
         return f"History(epochs={len(self)}, last={last})"

@@ -1,0 +1,208 @@
+"""``fastnet train DATA --target COLUMN --out model.npz``: train a network on a file and save it.
+
+The phases, each a function below: check where the model goes, read the table
+and encode the target, shuffle and hold out validation rows, standardise,
+build the network, fit, report the figures in the data's units, fold the
+standardisation into the weights and save with metadata that ``predict``
+reads (feature names, target, classes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from .._version import __version__
+from ..io import save
+from ..nn.activations import ACTIVATIONS
+from ..nn.losses import LOSSES
+from ..nn.network import Network
+from ..optim.optimizers import OPTIMIZERS
+from .messages import CLIError, info
+from .options import Subcommands, add_no_progress, add_seed, fraction, hidden_widths, int_at_least, positive_float
+from .standardize import Standardisation
+from .tables import read_table
+from .targets import MAX_AUTO_CLASSES, EncodedTarget, TargetArray, encode_target
+
+__all__ = ["register", "run"]
+
+
+def register(commands: Subcommands) -> None:
+    """Add ``train`` and its options to the ``fastnet`` parser."""
+    parser = commands.add_parser("train", help="train a network on a CSV or NPZ file and save it")
+    parser.add_argument("data", help="CSV with a header row, or NPZ (X plus the target, or named columns)")
+    parser.add_argument("--target", required=True, help="the column (or array) to predict")
+    parser.add_argument("--out", required=True, help="where to save the model (.npz)")
+    parser.add_argument("--hidden", type=hidden_widths, default=[64], help="hidden layer widths (default: 64)")
+    # softmax belongs at the output only (it is what cross_entropy implies there).
+    parser.add_argument("--activation", choices=[a for a in ACTIVATIONS if a != "softmax"], default="relu",
+                        help="of the hidden layers (default: relu)")
+    parser.add_argument("--loss", choices=["auto", *LOSSES], default="auto",
+                        help=f"auto: cross_entropy if the target holds <= {MAX_AUTO_CLASSES} integer values "
+                             "or text, else mse")
+    parser.add_argument("--optimizer", choices=list(OPTIMIZERS), default="adam")
+    parser.add_argument("--lr", type=positive_float, default=1e-3)
+    parser.add_argument("--epochs", type=int_at_least(0), default=50)
+    parser.add_argument("--batch-size", type=int_at_least(1), default=32)
+    parser.add_argument("--validation-split", type=fraction, default=0.2,
+                        help="fraction of the (shuffled) rows held out (default: 0.2; 0: none)")
+    add_seed(parser)
+    parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    parser.add_argument("--early-stopping", type=int_at_least(0), default=None, metavar="PATIENCE")
+    parser.add_argument("--no-standardize", dest="standardize", action="store_false",
+                        help="train on the raw features (by default they are standardised, and the "
+                             "scaling folded into the saved weights)")
+    add_no_progress(parser)
+    parser.set_defaults(func=run)
+
+
+@dataclass
+class TrainingData:
+    """A table's features and encoded target."""
+
+    features: list[str]                # the feature columns, in file order
+    X: npt.NDArray[np.float64]         # (n_rows, n_features)
+    target: EncodedTarget
+
+
+@dataclass
+class Split:
+    """The shuffled rows: the first for training, the last ``n_val`` for validation."""
+
+    X_train: npt.NDArray[np.float64]
+    y_train: TargetArray
+    X_val: npt.NDArray[np.float64]     # (0, n_features) with --validation-split 0
+    y_val: TargetArray
+
+    @property
+    def n_val(self) -> int:
+        return len(self.X_val)
+
+
+def run(args: argparse.Namespace) -> int:
+    """The ``train`` subcommand; returns the exit code."""
+    _check_out_path(args.out)
+    data = _read_training_data(args.data, args.target, args.loss)
+    split = _split_rows(data, args.validation_split, args.seed)
+    scaling = Standardisation.fit(split.X_train, split.y_train, scale_target=data.target.classes is None,
+                                  enabled=args.standardize)
+    net = Network.mlp([data.X.shape[1], *args.hidden, data.target.n_outputs], activation=args.activation,
+                      loss=data.target.loss, dtype=args.dtype, seed=args.seed)
+    _describe(args, data, split, net)
+    _fit(net, args, scaling, split)
+    _report(net, data.target, scaling, split)
+    _save(net, args, data, scaling)
+    return 0
+
+
+def _check_out_path(out: str) -> None:
+    """Fail before training, not after it, when the model could not be saved."""
+    out_dir = os.path.dirname(os.path.abspath(out))
+    if not os.path.isdir(out_dir):
+        raise CLIError(f"cannot save the model to {out}: the directory {out_dir} does not exist")
+    if os.path.isdir(out):
+        raise CLIError(f"cannot save the model to {out}: it is a directory")
+
+
+def _read_training_data(path: str, target: str, loss: str) -> TrainingData:
+    """Every column but the target is a feature."""
+    table = read_table(path)
+    table.require(target, role="target column")
+    features = [name for name in table.names if name != target]
+    if not features:
+        raise CLIError(f"{path} has no feature columns besides the target {target!r}")
+    X = table.matrix(features)
+    return TrainingData(features, X, encode_target(table, target, loss))
+
+
+def _split_rows(data: TrainingData, validation_split: float, seed: int) -> Split:
+    """Shuffle the rows once (seeded) before holding out validation rows: files are often sorted."""
+    n = len(data.X)
+    order = np.random.default_rng(seed).permutation(n)
+    X, y = data.X[order], data.target.y[order]
+    n_val = int(round(n * validation_split))
+    if validation_split > 0 and not 1 <= n_val < n:
+        raise CLIError(f"--validation-split {validation_split} of {n} rows leaves {n_val} for validation "
+                       f"and {n - n_val} for training; both must be >= 1")
+    return Split(X[:n - n_val], y[:n - n_val], X[n - n_val:], y[n - n_val:])
+
+
+def _describe(args: argparse.Namespace, data: TrainingData, split: Split, net: Network) -> None:
+    """What is about to be trained, before the (maybe long) training starts."""
+    classes = data.target.classes
+    task = f"{len(classes)}-class classification" if classes is not None else "regression"
+    info(f"{args.data}: {len(data.X)} rows, {len(data.features)} features, target {args.target!r} "
+         f"({task}, loss {data.target.loss}); {len(split.X_train)} for training, {split.n_val} for validation")
+    info(f"network: {net}")
+
+
+def _fit(net: Network, args: argparse.Namespace, scaling: Standardisation, split: Split) -> None:
+    """Train on the standardised rows; fit keeps the best epoch when early stopping ends it."""
+    X_train, y_train = scaling.transform(split.X_train, split.y_train)
+    val = scaling.transform(split.X_val, split.y_val) if split.n_val else None
+    history = net.fit(X_train, y_train, optimizer=OPTIMIZERS[args.optimizer](lr=args.lr), epochs=args.epochs,
+                      batch_size=args.batch_size, validation_data=val, early_stopping=args.early_stopping,
+                      progress=not args.no_progress)
+    if history.interrupted:
+        info("training interrupted; saving the network as it is")
+    if history.stopped_early:
+        info(f"early stopping after epoch {len(history)}; kept the best epoch ({history.best_epoch})")
+
+
+def _report(net: Network, target: EncodedTarget, scaling: Standardisation, split: Split) -> None:
+    """The final figures on the training and validation rows, in the target's own units."""
+    parts = [("train:     ", split.X_train, split.y_train)]
+    if split.n_val:
+        parts.append(("validation:", split.X_val, split.y_val))
+    for label, X, y in parts:
+        figures = _metrics(net, *scaling.transform(X, y), target, scaling.target_scaling)
+        info(f"{label} {_format(figures, scaled_loss=scaling.target_scaling is not None)}")
+
+
+def _metrics(net: Network, X: npt.NDArray[np.float64], y: TargetArray, target: EncodedTarget,
+             target_scaling: tuple[float, float] | None) -> dict[str, float]:
+    """Figures to report on (X, y): the loss, then accuracy (classes) or rmse and mae (numbers)."""
+    figures = {"loss": net.loss(X, y)}
+    out = net.predict(X).astype(np.float64)
+    if target.classes is not None:
+        if target.loss == "cross_entropy":
+            pred = out.argmax(axis=1)
+        else:
+            pred = (out[:, 0] >= 0.5).astype(np.int64)
+        figures["accuracy"] = float(np.mean(pred == y))
+        return figures
+    truth = np.asarray(y, dtype=np.float64).reshape(-1)
+    if target_scaling is not None:
+        y_mean, y_scale = target_scaling
+        out, truth = out * y_scale + y_mean, truth * y_scale + y_mean
+    err = out[:, 0] - truth
+    figures["rmse"] = float(np.sqrt(np.mean(err ** 2)))
+    figures["mae"] = float(np.mean(np.abs(err)))
+    return figures
+
+
+def _format(figures: dict[str, float], scaled_loss: bool = False) -> str:
+    # With a standardised regression target the loss is in standard deviations squared, not data units.
+    loss_name = "loss (standardised target)" if scaled_loss else "loss"
+    return ", ".join(f"{loss_name} {v:.6g}" if k == "loss" else f"{k} {v:.4f}" for k, v in figures.items())
+
+
+def _save(net: Network, args: argparse.Namespace, data: TrainingData, scaling: Standardisation) -> None:
+    """Fold the scaling into the weights and save, with the metadata ``predict`` reads."""
+    if scaling.enabled:
+        scaling.fold_into(net)
+    metadata = {
+        "created_by": f"fastnet {__version__} train",
+        "feature_names": data.features,
+        "target": args.target,
+        "task": "classification" if data.target.classes is not None else "regression",
+        "classes": data.target.classes,
+        "standardization": scaling.metadata(folded=scaling.enabled),
+    }
+    # The optimizer state belongs to the standardised coordinates, which folding left: not saved.
+    path = save(net, args.out, include_optimizer=not scaling.enabled, metadata=metadata)
+    info(f"saved the model to {path}")

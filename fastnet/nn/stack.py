@@ -1,0 +1,100 @@
+"""A stack of dense layers: the checks and the ``mlp`` recipe that both networks share.
+
+The compiled :class:`fastnet.Network` and :class:`fastnet.reference.Network`
+take the same arguments and must reject the same mistakes with the same
+errors (tests/test_same_errors.py), so what they check about their layers,
+and how ``Network.mlp`` turns widths into layers, is written once, here. Each
+network passes its own layer class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol, TypeVar
+
+from ..checks.scalars import check_int
+from .activations import Activation
+from .losses import Loss
+
+__all__ = ["layer_list", "mlp_layers"]
+
+
+class _Layer(Protocol):
+    @property
+    def n_in(self) -> int: ...
+    @property
+    def n_out(self) -> int: ...
+
+
+_L = TypeVar("_L", bound=_Layer)
+
+
+def layer_list(layers: object, layer_type: type[_L], type_name: str) -> list[_L]:
+    """``layers`` (one layer, or an iterable of them) as a list whose widths chain, else raise.
+
+    ``type_name`` is the layer class as users spell it (``"fastnet.Dense"``).
+    """
+    if isinstance(layers, layer_type):
+        return [layers]
+    if isinstance(layers, (str, bytes)) or not hasattr(layers, "__iter__"):
+        raise TypeError(f"layers must be a list of {type_name} layers, got {type(layers).__name__}")
+    items = list(layers)
+    if not items:
+        raise ValueError("layers must hold at least one Dense layer, got none")
+    for i, layer in enumerate(items):
+        if not isinstance(layer, layer_type):
+            raise TypeError(f"layers[{i}] must be a {type_name}, got {type(layer).__name__}")
+    checked: list[_L] = items
+    for i in range(1, len(checked)):
+        if checked[i].n_in != checked[i - 1].n_out:
+            raise ValueError(f"layers[{i}] takes {checked[i].n_in} inputs but layers[{i - 1}] "
+                             f"gives {checked[i - 1].n_out} outputs")
+    # One object twice would be one set of weights in two places, and each
+    # backward pass would overwrite the other's gradient.
+    if len({id(layer) for layer in checked}) != len(checked):
+        raise ValueError("the same Dense object appears twice in layers; create one per layer")
+    return checked
+
+
+def _widths(sizes: object) -> list[int]:
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__iter__"):
+        raise TypeError(f"sizes must be a list of layer widths such as [64, 128, 10], "
+                        f"got {type(sizes).__name__} {sizes!r}")
+    try:
+        given = list(sizes)
+    except TypeError:  # a 0-d numpy array has __iter__, and refuses
+        raise TypeError(f"sizes must be a list of layer widths such as [64, 128, 10], "
+                        f"got {type(sizes).__name__} {sizes!r}") from None
+    widths = [check_int(f"sizes[{i}]", width, low=1) for i, width in enumerate(given)]
+    if len(widths) < 2:
+        raise ValueError(f"sizes must list at least an input and an output width, got {widths!r}")
+    return widths
+
+
+def _hidden_activation(activation: Activation | str, negative_slope: float | None) -> Activation:
+    hidden = Activation.coerce(activation)
+    if negative_slope is None:
+        return hidden
+    if hidden.name != "leaky_relu":
+        raise ValueError(f"negative_slope applies to activation 'leaky_relu', got activation {hidden.name!r}")
+    return Activation("leaky_relu", negative_slope=negative_slope)
+
+
+def mlp_layers(make_layer: Callable[[int, int, Activation | str], _L], sizes: object,
+               activation: Activation | str, output_activation: Activation | str | None,
+               loss: Loss | str, negative_slope: float | None) -> tuple[list[_L], Loss]:
+    """The layers and the loss of ``Network.mlp(sizes, ...)``.
+
+    Hidden layers use ``activation`` (with ``negative_slope`` for leaky_relu);
+    the output layer ``output_activation``, which defaults to what the loss is
+    fused with (sigmoid or softmax for the cross-entropies) and to identity
+    otherwise.
+    """
+    widths = _widths(sizes)
+    criterion = Loss.coerce(loss)
+    hidden = _hidden_activation(activation, negative_slope)
+    if output_activation is None:
+        output_activation = criterion.fused_activation or "identity"
+    layers = [make_layer(n_in, n_out, hidden) for n_in, n_out in zip(widths[:-2], widths[1:-1])]
+    layers.append(make_layer(widths[-2], widths[-1], output_activation))
+    return layers, criterion
