@@ -1,9 +1,14 @@
 """Constants shared by the test modules (tests/ is on sys.path under pytest)."""
 
+import os
+
 import numpy as np
 
 import fastnet
 import fastnet.reference
+
+#: The repository's root (tests/ mirrors fastnet/ one folder down): benchmarks/, README.md, ...
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 IMPLEMENTATIONS = {"compiled": fastnet, "reference": fastnet.reference}
 

@@ -14,7 +14,7 @@ np.memmap) and values (NaN, inf, huge, subnormal, -0.0). The properties:
   finite and agrees with the pure-Python reference.
 
 Run against the bounds-checked debug build too (see the module docstring of
-tests/test_validation.py, and .ci/run): there, an out-of-bounds access that
+tests/checks/test_validation.py, and .ci/run): there, an out-of-bounds access that
 the release build would silently commit raises IndexError, which fails the
 properties.
 """
@@ -542,7 +542,7 @@ NAMES = ("sizes", "n_in", "n_out", "activation", "loss", "dtype", "seed")
        seed=_mostly(st.integers(0, 2**64 - 1), ANY_SCALAR))
 def test_building_a_network_succeeds_or_raises_a_clear_error(sizes, activation, loss, dtype, seed):
     # A 0-d array as sizes: an unclear TypeError today, see the xfail test
-    # tests/test_validation.py::test_mlp_names_sizes_when_it_is_a_zero_d_array.
+    # tests/checks/test_validation.py::test_mlp_names_sizes_when_it_is_a_zero_d_array.
     assume(not (isinstance(sizes, np.ndarray) and sizes.ndim == 0))
     try:
         net = fastnet.Network.mlp(sizes, activation=activation, loss=loss, dtype=dtype, seed=seed)

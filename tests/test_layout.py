@@ -135,6 +135,23 @@ def test_stubs_only_beside_compiled_modules():
     assert not stray, f".pyi files beside pure-Python modules (annotate the module instead): {stray}"
 
 
+TESTS_DIR = Path(__file__).resolve().parent
+
+
+def test_the_tests_mirror_the_package():
+    """Each folder of tests/ is named after the part of fastnet it tests (core/ for _core/).
+
+    Tests that cross the parts (layout, packaging, typing, the README, fuzzing,
+    leaks, numerics) sit at the top. A test module's name is unique across the
+    folders: pytest's default import mode imports it by that name alone.
+    """
+    folders = {p.name for p in TESTS_DIR.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))}
+    parts = {p.name.lstrip("_") for p in PACKAGE_DIR.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert folders <= parts, f"test folders that name no subpackage of fastnet: {sorted(folders - parts)}"
+    names = [p.name for p in TESTS_DIR.rglob("test_*.py")]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+
+
 # ---------------------------------------------------------------------------
 # What must keep working: the 0.1 import paths, the public names, the paths the docs show
 # ---------------------------------------------------------------------------

@@ -47,7 +47,7 @@ def data(n=64, n_features=6, seed=0):
 
 
 def test_fit_predict_save_load_cycles_keep_memory_flat(tmp_path, monkeypatch):
-    # fsync makes a save cost ~10 ms on a busy disk; durability is tests/test_io.py's
+    # fsync makes a save cost ~10 ms on a busy disk; durability is tests/io/test_io.py's
     # business, memory is this test's, so it is skipped here.
     monkeypatch.setattr(fastnet.nn.archive.os, "fsync", lambda fd: None)
     X, y_bce, y_ce = data()

@@ -3,7 +3,7 @@
 float32 (or float64), ``@`` matmuls into preallocated arrays, one flat
 parameter buffer in fastnet's layout (so the SGD update is one in-place pass),
 the epoch's shuffle as one gather, then contiguous batch slices.
-tests/test_bench.py checks that it computes what fastnet computes.
+tests/bench/test_bench.py checks that it computes what fastnet computes.
 """
 
 from __future__ import annotations

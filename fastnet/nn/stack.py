@@ -2,7 +2,7 @@
 
 The compiled :class:`fastnet.Network` and :class:`fastnet.reference.Network`
 take the same arguments and must reject the same mistakes with the same
-errors (tests/test_same_errors.py), so what they check about their layers,
+errors (tests/checks/test_same_errors.py), so what they check about their layers,
 and how ``Network.mlp`` turns widths into layers, is written once, here. Each
 network passes its own layer class.
 """

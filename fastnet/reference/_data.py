@@ -2,7 +2,7 @@
 
 Private helpers of :mod:`fastnet.reference.network`. Everything here is input
 checking; none of it is part of the math. A mistake raises the exception the
-compiled network raises for it (tests/test_same_errors.py): a TypeError for
+compiled network raises for it (tests/checks/test_same_errors.py): a TypeError for
 what is not numbers at all, a ValueError for numbers of the wrong shape or
 value (a lone number where rows are expected, a missing value, NaN).
 """

@@ -8,7 +8,7 @@ network from several threads are therefore serialised: a whole ``fit`` runs
 as one unit, and a ``predict`` issued during it sees the parameters of an
 epoch boundary (in fact those before or after the whole fit), never a torn
 mix. Different networks share no lock and train in parallel, each in its
-own nogil call (tests/test_network.py checks that the GIL is released).
+own nogil call (tests/nn/test_network.py checks that the GIL is released).
 
 The checks are exact: full-batch or shuffled mini-batch training is a
 deterministic function of (parameters, optimizer state, step count, shuffle

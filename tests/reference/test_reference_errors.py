@@ -222,7 +222,7 @@ def test_negative_slope_needs_leaky_relu():
 
 
 def test_bad_dtype_and_seed():
-    # The compiled network's checks and messages (tests/test_same_errors.py).
+    # The compiled network's checks and messages (tests/checks/test_same_errors.py).
     with pytest.raises(ValueError, match="dtype must be 'float32' or 'float64', got 'float16'"):
         Network.mlp([2, 1], dtype="float16")
     with pytest.raises(ValueError, match="dtype must be 'float32' or 'float64', got None"):

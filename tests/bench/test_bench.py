@@ -23,7 +23,7 @@ from fastnet.bench import WORKLOADS, flops_per_sample, get_workloads, main
 from fastnet.bench import peers as bench_peers
 from fastnet.bench.numpy_mlp import NumpyMLP, one_hot, split_params
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from helpers import REPO as ROOT
 
 
 # ---------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Issue 6: fastnet.estimators, scikit-learn's MLP API over fastnet's training.
 
 The contract itself (get_params, clone, n_features_in_, pickling, ...) is
-scikit-learn's own estimator checks, in tests/test_estimator_checks.py. Here:
+scikit-learn's own estimator checks, in tests/sklearn/test_estimator_checks.py. Here:
 the parameter mapping against scikit-learn's MLP step by step, the stopping
 rules against scikit-learn's iteration counts, partial_fit's kept optimizer
 state, weights, dtypes, labels, and threads.
@@ -597,7 +597,7 @@ def test_bench_sklearn_runs_once(monkeypatch):
     import importlib
     import sys
 
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    from helpers import REPO as root
     if not os.path.exists(os.path.join(root, "benchmarks", "bench_sklearn.py")):
         pytest.skip("the benchmarks are not beside the tests (a wheel test)")
     if root not in sys.path:

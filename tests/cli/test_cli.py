@@ -20,7 +20,7 @@ import pytest
 import fastnet
 from fastnet.__main__ import main
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from helpers import REPO
 
 
 def write_csv(path, header, rows):
