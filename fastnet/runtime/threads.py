@@ -14,8 +14,10 @@ most restrictive caller wants: no oversubscription), never more than the
 count found before the first call (so a tighter ``threadpoolctl`` limit or
 ``OPENBLAS_NUM_THREADS`` set by the user stays in force), and that count is
 restored after the last. Where the symbol is not
-found (another BLAS, an older OpenBLAS), fastnet falls back to threadpoolctl
-when installed, else leaves BLAS as it is; :func:`blas_threading` says which.
+found (another BLAS, an older OpenBLAS), fastnet sets the count through
+threadpoolctl when installed, with the same reference counting (on every BLAS
+library loaded when it first looked), else leaves BLAS as it is;
+:func:`blas_threading` says which.
 
 :func:`blas_thread_ceiling` sets that count in force outside fastnet's calls,
 the ceiling :func:`blas_threads` never exceeds: the benchmarks hold BLAS at one
@@ -45,6 +47,7 @@ DEFAULT_N_THREADS = 1
 _lock = threading.Lock()
 _setter: _Setter | None = None
 _searched: str | None = None   # the library path _setter was looked up in
+_how = "none"                  # what _setter is: "per-thread", "threadpoolctl" or "none"
 
 
 def _threadpool_limits() -> Any | None:
@@ -68,25 +71,44 @@ def _find_setter(path: str | None) -> _Setter | None:
     return found
 
 
+def _threadpoolctl_setter() -> _Setter | None:
+    """A setter over threadpoolctl's BLAS controllers, with OpenBLAS's contract: set n, return the old count."""
+    try:
+        controller = importlib.import_module("threadpoolctl").ThreadpoolController().select(user_api="blas")
+    except ImportError:
+        return None
+    libraries = list(controller.lib_controllers)
+    if not libraries:
+        return None
+
+    def set_all(n_threads: int) -> int:
+        previous = min(int(lib.num_threads) for lib in libraries)
+        for lib in libraries:
+            lib.set_num_threads(n_threads)
+        return previous
+    return set_all
+
+
 def _get_setter() -> _Setter | None:
-    """The thread setter of the library the kernels call (fastnet/runtime/blas.py), or None."""
-    global _setter, _searched
+    """The thread setter of the library the kernels call (fastnet/runtime/blas.py), or None; ``_how`` says which."""
+    global _setter, _searched, _how
     path = _blas.kernel_blas().path
     if _searched != path:
         with _lock:
             if _searched != path:
-                _setter = _find_setter(path)
+                _setter, _how = _find_setter(path), "per-thread"
+                if _setter is None:
+                    _setter, _how = _threadpoolctl_setter(), "threadpoolctl"
+                if _setter is None:
+                    _how = "none"
                 _searched = path
     return _setter
 
 
 def blas_threading() -> str:
     """How fastnet limits BLAS threads here: ``"per-thread"``, ``"threadpoolctl"`` or ``"none"``."""
-    if _get_setter() is not None:
-        return "per-thread"
-    if _threadpool_limits() is None:
-        return "none"
-    return "threadpoolctl"
+    _get_setter()
+    return _how
 
 
 _active: list[int] = []         # the counts asked for by the calls running now
@@ -99,12 +121,7 @@ def blas_threads(n_threads: int) -> Iterator[None]:
     global _restore_to
     setter = _get_setter()
     if setter is None:
-        threadpool_limits = _threadpool_limits()
-        if threadpool_limits is None:
-            yield
-            return
-        with threadpool_limits(limits=n_threads, user_api="blas"):
-            yield
+        yield
         return
     with _lock:
         if not _active:

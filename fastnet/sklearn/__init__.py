@@ -95,8 +95,9 @@ reference-counted: from the start of the first concurrent call to the end of
 the last, BLAS gets the smallest count any of them asked for, never more than
 the count found before the first (a tighter ``threadpoolctl.threadpool_limits``
 stays in force), and that count is restored after the last; other BLAS
-libraries loaded in the process are not touched. Otherwise it falls back to
-``threadpoolctl.threadpool_limits`` around each call.
+libraries loaded in the process are not touched. Otherwise
+(``"threadpoolctl"``) the same counting sets every BLAS library through
+threadpoolctl.
 
 Modules: ``base`` (the parameters and fit, in phases, shared by the two
 estimators), ``classifier``, ``regressor``; ``_checks`` (hyperparameters and

@@ -405,3 +405,30 @@ def test_blas_threads_is_reference_counted_across_threads(fake_blas):
         with blas_threads(1):               # a Network's call inside an estimator's fit
             assert fake_blas == [1]
     assert fake_blas == [1]
+
+
+def test_the_threadpoolctl_fallback_is_reference_counted_too(monkeypatch):
+    """Without OpenBLAS's per-thread setter, fastnet sets BLAS through threadpoolctl, by the same rules."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from fastnet.runtime import threads
+
+    monkeypatch.setattr(threads, "_find_setter", lambda path: None)
+    for cached, value in {"_searched": None, "_setter": None, "_how": "none"}.items():
+        monkeypatch.setattr(threads, cached, value)   # look the setter up again, through the patch; restored after
+    if threads.blas_threading() != "threadpoolctl":
+        pytest.skip("threadpoolctl finds no BLAS library here")
+    controller = threadpoolctl.ThreadpoolController().select(user_api="blas")
+
+    def counts():
+        return {lib.num_threads for lib in controller.lib_controllers}
+
+    with threadpoolctl.threadpool_limits(limits=3, user_api="blas"):
+        with threads.blas_threads(2):
+            assert counts() == {2}
+            with threads.blas_threads(1):
+                assert counts() == {1}
+            assert counts() == {2}              # the smallest of the calls still running
+        assert counts() == {3}                  # then the count found before the first
+        with threadpoolctl.threadpool_limits(limits=1, user_api="blas"):
+            with threads.blas_threads(2):
+                assert counts() == {1}          # never above a tighter limit the user set
