@@ -10,6 +10,7 @@ fastnet/bench/text.py prints it. The dict is what ``--json`` writes.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import platform
 import time
@@ -20,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from .._version import __version__
+from ..runtime.cpu import blas_kernel, forced_kernel_warning
 from . import peers as _peers
 from .memory import fit_memory
 from .peers import Clock
@@ -132,6 +134,8 @@ def _new_report(settings: _Settings, clock: str) -> Report:
         "load_average": _load_average(), "python": platform.python_version(), "fastnet": __version__,
         "numpy": np.__version__, "quick": settings.quick, "clock": clock,
         "peers": {p: settings.status[p] for p in settings.peers},
+        # What users get depends on the kernel OpenBLAS runs: say which, and if the environment forced an older one.
+        "blas_kernel": dataclasses.asdict(blas_kernel()), "blas_kernel_warning": forced_kernel_warning(),
         "results": [], "threads": [], "blas_threads": [], "memory": []}
     for name in ("torch", "sklearn"):
         if name in settings.peers and settings.status[name] is None:

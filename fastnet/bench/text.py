@@ -90,6 +90,13 @@ def _heading(report: Report) -> list[str]:
                 if "fastnet_gflops" in gemm else "")
              + (f"; float64: numpy {report['gemm_float64']['numpy_gflops']:.1f} GFLOP/s"
                 if "gemm_float64" in report else "")]
+    kernel = report.get("blas_kernel")
+    if kernel is not None:
+        lines.append(f"OpenBLAS kernel: {kernel['running'] or 'unknown (install threadpoolctl)'} "
+                     f"(this CPU supports {kernel['best'] or 'unknown'}; "
+                     f"OPENBLAS_CORETYPE={kernel['forced'] or 'not set'})")
+    if report.get("blas_kernel_warning"):
+        lines.append(f"WARNING: {report['blas_kernel_warning']}")
     load = max(report.get("load_average") or 0, report.get("load_average_end") or 0) or None
     if load is not None and load > 0.5 * (report["n_cpus"] or 1):
         advice = "" if report.get("clock") == "cpu" else "; --clock cpu leaves out the time spent waiting for a core"

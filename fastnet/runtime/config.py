@@ -123,6 +123,15 @@ def _loaded_blas_section() -> list[dict[str, Any]] | None:
     return libraries
 
 
+def _cpu_kernel_section() -> dict[str, Any]:
+    """The OpenBLAS core type running, the best this CPU supports, OPENBLAS_CORETYPE, and a warning if forced older."""
+    from . import cpu
+
+    kernel = cpu.blas_kernel()
+    return {"running": kernel.running, "cpu_best": kernel.best, "OPENBLAS_CORETYPE": kernel.forced,
+            "warning": cpu.forced_kernel_warning(kernel)}
+
+
 def _fastnet_threading() -> dict[str, Any]:
     """fastnet's own setting: the BLAS threads a Network's calls may use, and how that is enforced."""
     try:
@@ -165,9 +174,43 @@ def _collect() -> dict[str, Any]:
                    "executable": sys.executable, "platform": platform.platform(),
                    "machine": platform.machine()},
         "dependencies": {name: _version_of(name) for name in ("numpy", "scipy", "threadpoolctl")},
-        "blas": {"kernels": _kernel_blas_section(), "scipy_build": _scipy_blas_section(), "loaded": loaded},
+        "blas": {"kernels": _kernel_blas_section(), "scipy_build": _scipy_blas_section(), "loaded": loaded,
+                 "cpu_kernel": _cpu_kernel_section()},
         "threads": _threads_section(loaded),
     }
+
+
+def _format_blas(config: dict[str, Any]) -> list[str]:
+    """The BLAS section of show_config's text: the library the kernels call, the loaded ones, the kernel."""
+    lines: list[str] = []
+    kernels = config["blas"]["kernels"]
+    lines.append(f"BLAS: the kernels' gemm and axpy call {kernels['provider']}'s OpenBLAS "
+                 f"(FASTNET_BLAS={kernels['FASTNET_BLAS']}; the other wrappers: scipy.linalg.cython_blas)")
+    lines.append(f"  {kernels['path'] or '(library file not found)'}")
+    scipy_build = config["blas"]["scipy_build"]
+    if "error" in scipy_build:
+        lines.append(f"  {scipy_build['error']}")
+    else:
+        described = ", ".join(f"{k} {v}" for k, v in scipy_build.items() if k != "name")
+        lines.append(f"  scipy was built with: {scipy_build.get('name', '?')} ({described})")
+    loaded = config["blas"]["loaded"]
+    if loaded is None:
+        lines.append("  loaded libraries: install threadpoolctl to list them with their thread counts")
+    else:
+        for lib in loaded:
+            mark = {True: "  <- the one fastnet calls", None: "  <- possibly the one fastnet calls"}.get(
+                lib["used_by_fastnet"], "")
+            lines.append(f"  loaded: {lib['internal_api']} {lib['version']} ({lib['user_api']}, "
+                         f"{lib['num_threads']} threads, {lib['threading_layer']}, "
+                         f"{lib['architecture']}){mark}")
+            lines.append(f"          {lib['filepath']}")
+    core = config["blas"]["cpu_kernel"]
+    lines.append(f"  kernel: {core['running'] or 'unknown (install threadpoolctl)'}; this CPU supports "
+                 f"{core['cpu_best'] or 'unknown'}; OPENBLAS_CORETYPE={core['OPENBLAS_CORETYPE'] or '(not set)'}")
+    if core["warning"]:
+        lines.append(f"  WARNING: {core['warning']}")
+    lines.append("")
+    return lines
 
 
 def _format(config: dict[str, Any]) -> str:
@@ -191,28 +234,7 @@ def _format(config: dict[str, Any]) -> str:
     for name, version in deps.items():
         lines.append(f"  {name + ':':16} {version or 'not installed'}")
     lines.append("")
-    kernels = config["blas"]["kernels"]
-    lines.append(f"BLAS: the kernels' gemm and axpy call {kernels['provider']}'s OpenBLAS "
-                 f"(FASTNET_BLAS={kernels['FASTNET_BLAS']}; the other wrappers: scipy.linalg.cython_blas)")
-    lines.append(f"  {kernels['path'] or '(library file not found)'}")
-    scipy_build = config["blas"]["scipy_build"]
-    if "error" in scipy_build:
-        lines.append(f"  {scipy_build['error']}")
-    else:
-        described = ", ".join(f"{k} {v}" for k, v in scipy_build.items() if k != "name")
-        lines.append(f"  scipy was built with: {scipy_build.get('name', '?')} ({described})")
-    loaded = config["blas"]["loaded"]
-    if loaded is None:
-        lines.append("  loaded libraries: install threadpoolctl to list them with their thread counts")
-    else:
-        for lib in loaded:
-            mark = {True: "  <- the one fastnet calls", None: "  <- possibly the one fastnet calls"}.get(
-                lib["used_by_fastnet"], "")
-            lines.append(f"  loaded: {lib['internal_api']} {lib['version']} ({lib['user_api']}, "
-                         f"{lib['num_threads']} threads, {lib['threading_layer']}, "
-                         f"{lib['architecture']}){mark}")
-            lines.append(f"          {lib['filepath']}")
-    lines.append("")
+    lines += _format_blas(config)
     threads = config["threads"]
     lines.append("Threads:")
     lines.append(f"  CPUs: {threads['cpu_count']} ({threads['usable_cpus']} usable by this process)")
