@@ -20,7 +20,7 @@ WORKLOAD_NAMES = list(WORKLOADS)
 class TrainEpoch:
     """Seconds for one full epoch, by implementation (the reference is in ReferenceEpoch)."""
 
-    params = [WORKLOAD_NAMES, ["fastnet", "numpy", "torch", "sklearn"], ["float32", "float64"]]
+    params = [WORKLOAD_NAMES, ["fastnet", "numpy", "torch", "jax", "sklearn"], ["float32", "float64"]]
     param_names = ["workload", "impl", "dtype"]
     number = 1
     repeat = (1, 5, 20.0)
@@ -87,7 +87,7 @@ class Speedup:
     peers are timed on workload.peer_samples rows and compared per sample.
     """
 
-    params = [WORKLOAD_NAMES, ["reference", "numpy", "torch", "sklearn"], ["float32", "float64"]]
+    params = [WORKLOAD_NAMES, ["reference", "numpy", "torch", "jax", "sklearn"], ["float32", "float64"]]
     param_names = ["workload", "peer", "dtype"]
     timeout = 300
 

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .peers import Array, FastnetPeer
+from .peer import Array
+from .peers import FastnetPeer
 from .workloads import Workload
 
 __all__ = ["fit_memory"]

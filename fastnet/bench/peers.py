@@ -13,6 +13,8 @@ the library allows) the same initial parameters, taken from the fastnet network.
 - ``TorchPeer``: PyTorch eager mode, ``nn.Sequential`` of ``nn.Linear``/``nn.ReLU``,
   ``torch.optim.SGD``, the standard loop (zero_grad, forward, loss, backward,
   step) over slices of a ``torch.randperm`` order (cheaper than a DataLoader).
+- ``JaxPeer``: JAX, the whole epoch one ``jax.jit`` with a ``lax.scan`` over the
+  batches (fastnet/bench/jax_peer.py).
 - ``SklearnPeer``: ``MLPClassifier`` (``MLPRegressor`` for MSE) with
   solver="sgd", momentum 0, alpha 0, constant learning rate; one
   ``partial_fit`` is one shuffled epoch.
@@ -23,16 +25,16 @@ limits the BLAS pools and PyTorch's intra-op pool before anything is timed.
 
 from __future__ import annotations
 
-import abc
 import importlib
 import warnings
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
+from .jax_peer import JaxPeer
 from .numpy_mlp import NumpyMLP, one_hot, split_params
+from .peer import Array, Clock, Peer
 from .workloads import Workload
 
 if TYPE_CHECKING:
@@ -40,51 +42,8 @@ if TYPE_CHECKING:
     from fastnet.nn.network import Network
     from fastnet.optim.optimizers import SGD
 
-__all__ = ["Peer", "FastnetPeer", "ReferencePeer", "NumpyPeer", "TorchPeer", "SklearnPeer", "PEERS",
+__all__ = ["Peer", "FastnetPeer", "ReferencePeer", "NumpyPeer", "TorchPeer", "SklearnPeer", "JaxPeer", "PEERS",
            "peer_status", "Clock"]
-
-#: A clock in seconds: time.perf_counter (wall) or time.process_time (CPU).
-Clock = Callable[[], float]
-Array = npt.NDArray[Any]
-
-
-class Peer(abc.ABC):
-    """One implementation of a workload: ``run()`` trains over ``samples_per_run`` rows.
-
-    ``available()`` returns None when the peer can run here, else the reason it
-    cannot (a library that is not installed). ``epoch_scale`` multiplies the
-    time of one ``run()`` to give the time of a full epoch (1 unless subsampled).
-    """
-
-    name = ""
-    #: whether the first run is slower than the next (buffers, caches, lazy initialisation)
-    needs_warmup = True
-
-    @classmethod
-    def available(cls) -> str | None:
-        return None
-
-    def __init__(self, workload: Workload, X: Array, y: Array, dtype: npt.DTypeLike = "float32",
-                 init_params: Array | None = None, seed: int = 0) -> None:
-        self.workload = workload
-        self.dtype = np.dtype(dtype)
-        self.samples_per_run = len(X)
-        self.last_loss = float("nan")
-
-    @property
-    def epoch_scale(self) -> float:
-        return self.workload.n_samples / self.samples_per_run
-
-    @abc.abstractmethod
-    def run(self) -> float:
-        """Train one epoch over this peer's rows; returns the epoch's mean loss."""
-
-    def run_seconds(self, clock: Clock) -> float:
-        """Seconds of one ``run()`` by ``clock``; its loss goes to ``last_loss``."""
-        start = clock()
-        self.last_loss = self.run()
-        return clock() - start
-
 
 # ---------------------------------------------------------------------------
 # fastnet and its pure-Python reference
@@ -309,7 +268,7 @@ class SklearnPeer(Peer):
 
 #: name -> Peer class, in the order the table lists them
 PEERS: dict[str, type[Peer]] = {cls.name: cls for cls in (FastnetPeer, ReferencePeer, NumpyPeer, TorchPeer,
-                                                            SklearnPeer)}
+                                                            SklearnPeer, JaxPeer)}
 
 
 def peer_status() -> dict[str, str | None]:

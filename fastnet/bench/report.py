@@ -191,6 +191,9 @@ def _add_timing(row: Row, workload: Workload, peer: _peers.Peer, timing: Timing,
                median_seconds_per_epoch=timing["median"], runs=timing["runs"], loss=timing["loss"],
                samples_per_second=workload.n_samples / seconds,
                gflops=workload.flops_per_epoch() / seconds / 1e9)
+    compile_seconds = getattr(peer, "compile_seconds", None)   # JAX: compiled once, outside the epoch times
+    if compile_seconds is not None:
+        row["compile_seconds"] = compile_seconds
     if row["peer"] == "fastnet":
         row["gemm_fraction"] = row["gflops"] / gemm["numpy_gflops"]
     else:

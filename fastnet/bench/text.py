@@ -148,6 +148,11 @@ def _results_section(report: Report) -> list[str]:
         lines.append("* timed on a subsample and scaled per sample to the full epoch: "
                      + "; ".join(f"{w} {'/'.join(dict.fromkeys(p))} {m} of {n} rows"
                                  for (w, m, n), p in subsampled.items()))
+    compiled = [r for r in report["results"] if "compile_seconds" in r]
+    if compiled:
+        lines.append("compile time, once, not in the epoch times: "
+                     + "; ".join(f"{r['workload']} {r['dtype']} {r['peer']} {_fmt_time(r['compile_seconds'])}"
+                                 for r in compiled))
     lines.append("GFLOP/s counts 6 * sum(n_in * n_out) - 2 * n_0 * n_1 per sample (2 forward, 4 backward per "
                  "weight; no one computes the first layer's input gradient); "
                  "'fastnet is' = peer time / fastnet time; fastnet's GFLOP/s is also shown as a fraction "

@@ -26,7 +26,7 @@ from .._core import blas
 from ..runtime import blas as _blas
 from ..runtime.threads import blas_thread_ceiling
 from . import peers as _peers
-from .peers import Array, Clock, Peer
+from .peer import Array, Clock, Peer
 from .workloads import Workload
 
 __all__ = ["CLOCKS", "Timing", "single_thread", "timed", "gemm_rate", "time_peer", "time_peers", "make_peer",

@@ -135,6 +135,39 @@ def test_library_peers_start_from_fastnets_params(peer):
     assert math.isfinite(loss)
 
 
+@pytest.mark.parametrize("name", ["small", "digits"])
+def test_jax_peer_trains_what_fastnet_trains_float64(name):
+    """One full batch (no shuffling to differ): the same epoch loss and parameters as fastnet's SGD epoch."""
+    pytest.importorskip("jax")
+    import dataclasses
+
+    from fastnet.bench.jax_peer import JaxPeer
+
+    w = dataclasses.replace(WORKLOADS[name], batch_size=48)
+    X, y = w.make_data(dtype="float64", seed=2, n_samples=48)
+    net = w.network(dtype="float64", seed=3)
+    peer = JaxPeer(w, X, y, dtype="float64", init_params=net.params.copy())
+    assert peer.compile_seconds > 0
+    expected = net.fit(X, y, optimizer=fastnet.SGD(lr=w.lr), epochs=1, batch_size=48, shuffle=False).loss[-1]
+    assert peer.run() == pytest.approx(expected, rel=1e-10)
+    params = np.concatenate([np.concatenate([np.asarray(W).ravel(), np.asarray(b)]) for W, b in peer.params])
+    np.testing.assert_allclose(params, net.params, rtol=1e-9, atol=1e-12)
+
+
+def test_jax_peer_weighs_a_shorter_last_batch_by_its_rows():
+    """With lr = 0 every batch sees the initial network, so the epoch's loss is the data set's, in any order."""
+    pytest.importorskip("jax")
+    import dataclasses
+
+    from fastnet.bench.jax_peer import JaxPeer
+
+    w = dataclasses.replace(WORKLOADS["digits"], batch_size=32, lr=0.0)
+    X, y = w.make_data(dtype="float64", seed=4, n_samples=75)    # two batches of 32 and one of 11
+    net = w.network(dtype="float64", seed=5)
+    peer = JaxPeer(w, X, y, dtype="float64", init_params=net.params.copy())
+    assert peer.run() == pytest.approx(net.loss(X, y), rel=1e-10)
+
+
 def test_reference_peer_estimates_a_large_batch():
     w = WORKLOADS["mid"]        # reference_samples (4) < batch_size (64): estimated epoch
     X, y = w.make_data(n_samples=8)

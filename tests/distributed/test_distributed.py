@@ -123,9 +123,13 @@ def _killer(client, epoch):
 
 @pytest.fixture
 def whole_cluster(client):
-    """Wait until the nanny has replaced a killed worker, so the next test has two again."""
+    """Wait until the nanny has replaced a killed worker, so the next test has two again.
+
+    A new worker process imports numpy, dask and fastnet: seconds on an idle
+    machine, but over a minute was seen on a loaded one (CI beside other work).
+    """
     yield client
-    client.wait_for_workers(2, timeout=60)
+    client.wait_for_workers(2, timeout=240)
 
 
 # ---------------------------------------------------------------------------
