@@ -22,7 +22,7 @@ from ..checks.arrays import (Floats, as_dtype, as_features, as_sample_weight, as
 from ..checks.scalars import check_int, check_seed
 from ..runtime.threads import DEFAULT_N_THREADS, blas_threads
 from ..train.fit import fit as _fit
-from . import archive, manual_step
+from . import archive, conversions, manual_step
 from .activations import Activation
 from .layers import Dense
 from .losses import Loss
@@ -383,6 +383,13 @@ class Network:
         Returns the path written (``.npz`` appended when missing).
         """
         return archive.save(self, path, include_optimizer=include_optimizer, metadata=metadata)
+
+    def to_onnx(self, path: archive.PathLike | None = None, *, opset: int = 17) -> Any:
+        """The network as an ``onnx.ModelProto`` computing :meth:`predict`, written to ``path`` if given.
+
+        See :func:`fastnet.io.onnx.to_onnx` (needs ``pip install 'fastnet[onnx]'``).
+        """
+        return conversions.export("onnx", self, path, opset=opset)
 
     # -- pickling (joblib, multiprocessing) ------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
