@@ -9,7 +9,7 @@ the tests. See ``docs/MATH.md`` for the exact formulas and
 from ._version import __version__
 from . import datasets
 from .io import load
-from .nn import ACTIVATIONS, LOSSES, Activation, Dense, Loss, Network
+from .nn import ACTIVATIONS, INITIALIZERS, LOSSES, Activation, Dense, Loss, Network
 from .optim import OPTIMIZERS, SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop, schedules
 from .reference import gradcheck
 from .runtime import blas as _blas
@@ -21,7 +21,7 @@ _blas.select()  # which OpenBLAS the kernels call: $FASTNET_BLAS, by default num
 _aliases.install(__import__(__name__))  # the import paths of fastnet 0.1
 
 __all__ = [
-    "__version__", "ACTIVATIONS", "Activation", "LOSSES", "Loss", "OPTIMIZERS", "Optimizer",
+    "__version__", "ACTIVATIONS", "Activation", "INITIALIZERS", "LOSSES", "Loss", "OPTIMIZERS", "Optimizer",
     "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "History", "TrainingDivergedError",
     "Network", "Dense", "gradcheck", "load", "get_include", "show_config",
 ]

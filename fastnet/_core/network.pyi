@@ -19,6 +19,11 @@ class EpochStatus(IntEnum):  # cpdef enum EpochStatus (C int): train_epoch's sta
     EPOCH_NONFINITE_GRADS = 3
     EPOCH_NONFINITE_STATE = 4
 
+class InitDistribution(IntEnum):  # cpdef enum InitDistribution (C int): init_params's per-layer draw
+    INIT_UNIFORM = 0
+    INIT_TRUNCATED_NORMAL = 1
+    INIT_ZEROS = 2
+
 class Architecture:  # cdef class: layer sizes, activations and loss in C arrays (struct ArchC)
     def __init__(
         self,
@@ -79,9 +84,10 @@ def train_epoch(
     max_norm: float,  # double: > 0 clips each batch gradient to this global L2 norm
     check_grads: bool = False,  # bint: stop before the update of a batch whose gradient is not finite
 ) -> tuple[float, int]: ...  # (double mean loss, int EpochStatus)
-def init_uniform(
+def init_params(
     params: _Floats,  # floating[::1] (n_params,); OUT
     arch: Architecture,
-    limits: npt.NDArray[np.float64],  # const double[::1] (n_layers,); IN
+    distributions: npt.NDArray[np.intc],  # const int[::1] (n_layers,): InitDistribution ids; IN
+    scales: npt.NDArray[np.float64],  # const double[::1] (n_layers,): the limit or standard deviation; IN
     seed: int | np.uint64,  # uint64_t
 ) -> None: ...

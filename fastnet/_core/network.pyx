@@ -27,7 +27,7 @@ from .activations cimport activation_backward, activation_forward
 from .dense cimport dense_backward, dense_forward
 from .losses cimport loss_gradient
 from .optimizers cimport optimizer_step
-from .random cimport shuffled_order, splitmix64_next
+from .random cimport shuffled_order, splitmix64_truncated_normal, splitmix64_uniform
 
 # Status codes of train_epoch.
 cpdef enum EpochStatus:
@@ -36,6 +36,12 @@ cpdef enum EpochStatus:
     EPOCH_NONFINITE_PARAMS = 2
     EPOCH_NONFINITE_GRADS = 3
     EPOCH_NONFINITE_STATE = 4
+
+# How init_params draws a layer's weights (fastnet/nn/init.py names each initialiser's).
+cpdef enum InitDistribution:
+    INIT_UNIFORM = 0
+    INIT_TRUNCATED_NORMAL = 1
+    INIT_ZEROS = 2
 
 
 # ---------------------------------------------------------------------------
@@ -429,21 +435,32 @@ def train_epoch(Architecture arch, floating[::1] params, floating[::1] grads,
     return (total / total_weight if total_weight > 0 else 0.0), status
 
 
-def init_uniform(floating[::1] params, Architecture arch, const double[::1] limits, uint64_t seed):
-    """Fill params as docs/MATH.md "Initialisation" says: W ~ U(-limit, limit), b = 0.
+def init_params(floating[::1] params, Architecture arch, const int[::1] distributions,
+                const double[::1] scales, uint64_t seed):
+    """Fill params as docs/MATH.md "Initialisation" says; every bias is 0.
 
-    One SplitMix64 stream started at ``seed`` draws the weights in flat order.
+    Layer ``l``'s weights follow ``distributions[l]`` (an InitDistribution):
+    U(-scales[l], scales[l]), scales[l] times a standard normal truncated to
+    [-2, 2], or zeros. One SplitMix64 stream started at ``seed`` draws the
+    weights in flat order (a zeros layer draws nothing).
     """
     cdef const ArchC* a = &arch.c
     cdef Py_ssize_t l, i, n_w, off
     cdef uint64_t state = seed
-    cdef double u
+    cdef double scale
     with nogil:
         for l in range(a.n_layers):
             off = a.w_off[l]
             n_w = a.sizes[l] * a.sizes[l + 1]
-            for i in range(n_w):
-                u = <double>(splitmix64_next(&state) >> 11) * (1.0 / 9007199254740992.0)
-                params[off + i] = <floating>((2.0 * u - 1.0) * limits[l])
+            scale = scales[l]
+            if distributions[l] == INIT_UNIFORM:
+                for i in range(n_w):
+                    params[off + i] = <floating>((2.0 * splitmix64_uniform(&state) - 1.0) * scale)
+            elif distributions[l] == INIT_TRUNCATED_NORMAL:
+                for i in range(n_w):
+                    params[off + i] = <floating>(splitmix64_truncated_normal(&state) * scale)
+            else:
+                for i in range(n_w):
+                    params[off + i] = 0
             for i in range(a.sizes[l + 1]):
                 params[off + n_w + i] = 0

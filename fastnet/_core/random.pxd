@@ -1,5 +1,6 @@
 # SplitMix64 (docs/MATH.md): the generator both fastnet.reference and the
 # compiled core use, so one seed gives the same shuffles in both.
+from libc.math cimport cos, log, sqrt
 from libc.stdint cimport uint64_t
 
 cdef inline uint64_t splitmix64_next(uint64_t* state) noexcept nogil:
@@ -21,3 +22,21 @@ cdef inline void shuffled_order(Py_ssize_t n, Py_ssize_t* order, uint64_t* state
         order[i] = order[j]
         order[j] = tmp
         i -= 1
+
+# A double in [0, 1): the top 53 bits of next() (exact; MATH.md "Random numbers").
+cdef inline double splitmix64_uniform(uint64_t* state) noexcept nogil:
+    return <double>(splitmix64_next(state) >> 11) * (1.0 / 9007199254740992.0)
+
+# A standard normal truncated to [-2, 2] (MATH.md "Initialisation"): Box-Muller's
+# cosine half from two uniforms, both drawn again while |z| > 2. Only log, cos
+# and sqrt of libm, and no rounded product feeds a sum, so that a fused multiply-add
+# (-march=native) cannot change a bit: the reference computes the same doubles
+# with Python's math module (the same libm).
+cdef inline double splitmix64_truncated_normal(uint64_t* state) noexcept nogil:
+    cdef double u1, u2, z
+    while True:
+        u1 = 1.0 - splitmix64_uniform(state)  # in (0, 1]: log(u1) is finite
+        u2 = splitmix64_uniform(state)
+        z = sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2)
+        if -2.0 <= z <= 2.0:
+            return z

@@ -19,6 +19,7 @@ import numpy.typing as npt
 from .._version import __version__
 from ..io import save
 from ..nn.activations import ACTIVATIONS
+from ..nn.init import INITIALIZERS
 from ..nn.losses import LOSSES
 from ..nn.network import Network
 from ..optim.optimizers import OPTIMIZERS
@@ -41,6 +42,10 @@ def register(commands: Subcommands) -> None:
     # softmax belongs at the output only (it is what cross_entropy implies there).
     parser.add_argument("--activation", choices=[a for a in ACTIVATIONS if a != "softmax"], default="relu",
                         help="of the hidden layers (default: relu)")
+    parser.add_argument("--init", choices=["auto", *INITIALIZERS], default="auto",
+                        help="how every layer's weights are drawn (Keras's definitions; the normal variants "
+                             "truncated at 2 standard deviations); auto: each activation's default, "
+                             "he_uniform for relu and leaky_relu, glorot_uniform otherwise (default: auto)")
     parser.add_argument("--loss", choices=["auto", *LOSSES], default="auto",
                         help=f"auto: cross_entropy if the target holds <= {MAX_AUTO_CLASSES} integer values "
                              "or text, else mse")
@@ -91,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
     scaling = Standardisation.fit(split.X_train, split.y_train, scale_target=data.target.classes is None,
                                   enabled=args.standardize)
     net = Network.mlp([data.X.shape[1], *args.hidden, data.target.n_outputs], activation=args.activation,
-                      loss=data.target.loss, dtype=args.dtype, seed=args.seed)
+                      loss=data.target.loss, dtype=args.dtype, seed=args.seed,
+                      init=None if args.init == "auto" else args.init)
     _describe(args, data, split, net)
     _fit(net, args, scaling, split)
     _report(net, data.target, scaling, split)

@@ -8,7 +8,6 @@ training epoch is one call into ``fastnet._core.network.train_epoch``, made by
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
@@ -24,6 +23,7 @@ from ..runtime.threads import DEFAULT_N_THREADS, blas_threads
 from ..train.fit import fit as _fit
 from . import archive, conversions, manual_step
 from .activations import Activation
+from .init import kernel_plan
 from .layers import Dense
 from .losses import Loss
 from .stack import layer_list, mlp_layers
@@ -114,15 +114,17 @@ class Network:
     def mlp(cls, sizes: Sequence[int], activation: Activation | str = "relu",
             output_activation: Activation | str | None = None, loss: Loss | str = "mse",
             dtype: npt.DTypeLike = "float32", seed: int = 0, negative_slope: float | None = None,
-            n_threads: int = DEFAULT_N_THREADS) -> Network:
+            n_threads: int = DEFAULT_N_THREADS, *, init: str | Sequence[str | None] | None = None) -> Network:
         """A stack of Dense layers of the given widths, e.g. ``Network.mlp([64, 128, 10])``.
 
         Hidden layers use ``activation`` (with ``negative_slope``, for leaky_relu);
         the output layer ``output_activation``, which defaults to what the loss is
         fused with (sigmoid or softmax for the cross-entropies) and to identity
-        otherwise.
+        otherwise. ``init`` draws the weights: one of ``fastnet.INITIALIZERS``
+        for every layer or a list of one per layer (see :class:`Dense`); None
+        keeps each activation's default.
         """
-        layers, criterion = mlp_layers(Dense, sizes, activation, output_activation, loss, negative_slope)
+        layers, criterion = mlp_layers(Dense, sizes, activation, output_activation, loss, negative_slope, init)
         return cls(layers, loss=criterion, dtype=dtype, seed=seed, n_threads=n_threads)
 
     # -- parameters ---------------------------------------------------------------
@@ -137,12 +139,11 @@ class Network:
             off += n_w + layer.n_out
 
     def reset_parameters(self) -> None:
-        """Initialise the parameters from ``seed`` (He or Glorot uniform, zero biases)."""
-        limits = np.array([math.sqrt(6.0 / layer.n_in) if layer.activation.init == "he"
-                           else math.sqrt(6.0 / (layer.n_in + layer.n_out)) for layer in self.layers])
+        """Initialise the parameters from ``seed``: each layer's ``init`` (fastnet.nn.init), zero biases."""
+        distributions, scales = kernel_plan(self.layers)
         # Drawn in float64 and rounded once, so float32 and float64 networks start alike.
         full = np.empty(self.n_params, dtype=np.float64)
-        _engine.init_uniform(full, self._arch, limits, np.uint64(self.seed))
+        _engine.init_params(full, self._arch, distributions, scales, np.uint64(self.seed))
         self._params[:] = full
 
     @property

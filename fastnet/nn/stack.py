@@ -9,11 +9,12 @@ network passes its own layer class.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol, TypeVar
 
 from ..checks.scalars import check_int
 from .activations import Activation
+from .init import mlp_inits
 from .losses import Loss
 
 __all__ = ["layer_list", "mlp_layers"]
@@ -80,21 +81,25 @@ def _hidden_activation(activation: Activation | str, negative_slope: float | Non
     return Activation("leaky_relu", negative_slope=negative_slope)
 
 
-def mlp_layers(make_layer: Callable[[int, int, Activation | str], _L], sizes: object,
+def mlp_layers(make_layer: Callable[[int, int, Activation | str, str | None], _L], sizes: object,
                activation: Activation | str, output_activation: Activation | str | None,
-               loss: Loss | str, negative_slope: float | None) -> tuple[list[_L], Loss]:
+               loss: Loss | str, negative_slope: float | None,
+               init: str | Sequence[str | None] | None = None) -> tuple[list[_L], Loss]:
     """The layers and the loss of ``Network.mlp(sizes, ...)``.
 
     Hidden layers use ``activation`` (with ``negative_slope`` for leaky_relu);
     the output layer ``output_activation``, which defaults to what the loss is
     fused with (sigmoid or softmax for the cross-entropies) and to identity
-    otherwise.
+    otherwise. ``init``: one initialiser for every layer, or a list of one per
+    layer; None (or a None in the list) is the layer's activation's default.
     """
     widths = _widths(sizes)
     criterion = Loss.coerce(loss)
     hidden = _hidden_activation(activation, negative_slope)
+    inits = mlp_inits(init, len(widths) - 1)
     if output_activation is None:
         output_activation = criterion.fused_activation or "identity"
-    layers = [make_layer(n_in, n_out, hidden) for n_in, n_out in zip(widths[:-2], widths[1:-1])]
-    layers.append(make_layer(widths[-2], widths[-1], output_activation))
+    activations = [hidden] * (len(widths) - 2) + [output_activation]
+    layers = [make_layer(n_in, n_out, act, layer_init)
+              for n_in, n_out, act, layer_init in zip(widths[:-1], widths[1:], activations, inits)]
     return layers, criterion

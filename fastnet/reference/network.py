@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ..checks.scalars import check_bool, check_dtype_name, check_int, check_seed
 from ..nn.activations import Activation
+from ..nn.init import init_scale, layer_init
 from ..nn.losses import Loss
 from ..nn.stack import layer_list, mlp_layers
 from ..optim.optimizers import SGD, make_optimizer
@@ -56,22 +57,27 @@ class Dense:
 
     W: ``n_in`` lists of ``n_out`` floats (``W[i][j]`` joins input ``i`` to unit ``j``);
     b: ``n_out`` floats. They start at zero; the :class:`Network` that the layer is
-    given to initialises them from its seed. ``dW`` and ``db`` hold the gradients of
-    the last backward pass.
+    given to initialises them from its seed, as ``init`` says (the compiled
+    :class:`fastnet.Dense`'s argument: a name in ``fastnet.INITIALIZERS``, or None
+    for the activation's default). ``dW`` and ``db`` hold the gradients of the
+    last backward pass.
     """
 
     n_in: int
     n_out: int
     activation: Activation
+    init: str  # a name in fastnet.nn.init.INITIALIZERS
     W: list[list[float]]  # n_in lists of n_out floats
     b: list[float]
     dW: list[list[float]]
     db: list[float]
 
-    def __init__(self, n_in: int, n_out: int, activation: Activation | str = "identity") -> None:
+    def __init__(self, n_in: int, n_out: int, activation: Activation | str = "identity",
+                 init: str | None = None) -> None:
         self.n_in = check_int("n_in", n_in, low=1)
         self.n_out = check_int("n_out", n_out, low=1)
         self.activation = Activation.coerce(activation)
+        self.init = layer_init(init, self.activation)
         self.W = [[0.0] * self.n_out for _ in range(self.n_in)]
         self.b = [0.0] * self.n_out
         self.dW = [[0.0] * self.n_out for _ in range(self.n_in)]
@@ -82,19 +88,23 @@ class Dense:
         return self.n_in * self.n_out + self.n_out
 
     def initialise(self, rng: SplitMix64) -> None:
-        """Uniform weights in [-limit, limit), drawn in row-major order; zero biases.
+        """Weights drawn from ``rng`` in row-major order as ``init`` says; zero biases.
 
-        The limit keeps the variance of ``z`` about that of ``x`` at the start:
-        He (``sqrt(6 / n_in)``) for the relus, which zero half their inputs,
-        Glorot (``sqrt(6 / (n_in + n_out))``) for the rest.
+        ``scale`` is the uniform's limit (``U(-limit, limit)``: ``(2u - 1) * limit``)
+        or the truncated normal's standard deviation (docs/MATH.md). Variance
+        ``scale / fan`` keeps that of ``z`` about that of ``x`` at the start: He
+        (fan ``n_in``, scale 2) for the relus, which zero half their inputs,
+        Glorot (fan ``(n_in + n_out) / 2``, scale 1) for the rest by default.
         """
-        if self.activation.init == "he":
-            limit = math.sqrt(6.0 / self.n_in)
-        else:
-            limit = math.sqrt(6.0 / (self.n_in + self.n_out))
+        distribution, scale = init_scale(self.init, self.n_in, self.n_out)
         for row in self.W:
             for j in range(self.n_out):
-                row[j] = (2.0 * rng.uniform() - 1.0) * limit
+                if distribution == "uniform":
+                    row[j] = (2.0 * rng.uniform() - 1.0) * scale
+                elif distribution == "truncated_normal":
+                    row[j] = rng.truncated_normal() * scale
+                else:  # zeros: draws nothing
+                    row[j] = 0.0
         self.b = [0.0] * self.n_out
 
     def linear(self, x_rows: Sequence[Sequence[float]]) -> list[list[float]]:
@@ -155,14 +165,17 @@ class Network:
     @classmethod
     def mlp(cls, sizes: Sequence[int], activation: Activation | str = "relu",
             output_activation: Activation | str | None = None, loss: Loss | str = "mse",
-            dtype: Any = "float64", seed: int = 0, negative_slope: float | None = None) -> Network:
+            dtype: Any = "float64", seed: int = 0, negative_slope: float | None = None, *,
+            init: str | Sequence[str | None] | None = None) -> Network:
         """A multi-layer perceptron: ``sizes = [n_features, hidden..., n_outputs]``.
 
         Hidden layers use ``activation`` (with ``negative_slope`` if given, for
         leaky_relu). ``output_activation=None`` means the loss's fused activation
-        (sigmoid / softmax for the cross-entropies), else identity.
+        (sigmoid / softmax for the cross-entropies), else identity. ``init``: one
+        initialiser for every layer or a list of one per layer (None: each
+        activation's default), as :meth:`fastnet.Network.mlp`.
         """
-        layers, criterion = mlp_layers(Dense, sizes, activation, output_activation, loss, negative_slope)
+        layers, criterion = mlp_layers(Dense, sizes, activation, output_activation, loss, negative_slope, init)
         return cls(layers, loss=criterion, dtype=dtype, seed=seed)
 
     # -- shape -----------------------------------------------------------------------

@@ -8,6 +8,8 @@ draw exactly the same numbers from the same seed.
 
 from __future__ import annotations
 
+import math
+
 from ..checks.scalars import check_int
 
 __all__ = ["SplitMix64", "shuffled_order", "SHUFFLE_SEED_XOR"]
@@ -39,6 +41,19 @@ class SplitMix64:
     def uniform(self) -> float:
         """A float in [0, 1): the top 53 bits of ``next()``, exactly representable in a double."""
         return (self.next() >> 11) * 2.0**-53
+
+    def truncated_normal(self) -> float:
+        """A standard normal truncated to [-2, 2]: Box-Muller's cosine half, drawn again while |z| > 2.
+
+        Two uniforms a try; ``1 - u`` is in (0, 1], so its log is finite. The
+        compiled core computes the same doubles with the same libm functions.
+        """
+        while True:
+            u1 = 1.0 - self.uniform()
+            u2 = self.uniform()
+            z = math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+            if -2.0 <= z <= 2.0:
+                return z
 
     def __repr__(self) -> str:
         return f"SplitMix64(state={self.state:#018x})"

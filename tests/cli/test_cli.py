@@ -102,6 +102,34 @@ def test_train_then_predict_a_classifier(tmp_path, capsys, classes_csv):
     assert np.array_equal(direct, predicted)
 
 
+@pytest.mark.parametrize("init", ["he_normal", "zeros", None])
+def test_train_draws_the_weights_with_init(tmp_path, capsys, classes_csv, init):
+    data, _, _ = classes_csv
+    model = tmp_path / "m.npz"
+    chosen = [] if init is None else ["--init", init]
+    code, out, err = run(capsys, "train", data, "--target", "label", "--hidden", "5", "--epochs", "0", "--seed", "4",
+                         "--no-standardize", "--out", model, "--no-progress", *chosen)
+    assert code == 0, err
+    net = fastnet.load(model)  # no epoch, no scaling folded in: the initial weights
+    expected = fastnet.Network.mlp([3, 5, 2], activation="relu", loss="cross_entropy", seed=4, init=init)
+    assert [layer.init for layer in net.layers] == [layer.init for layer in expected.layers]
+    np.testing.assert_array_equal(net.params, expected.params)
+
+
+def test_train_help_lists_the_initialisers_and_the_default(capsys):
+    code, out, err = run(capsys, "train", "--help")
+    assert code == 0, err
+    assert "--init {auto," + ",".join(fastnet.INITIALIZERS) + "}" in out
+    assert "(default: auto)" in " ".join(out.split())
+
+
+def test_train_refuses_an_unknown_init(tmp_path, capsys, classes_csv):
+    code, out, err = run(capsys, "train", classes_csv[0], "--target", "label", "--out", tmp_path / "m.npz",
+                         "--init", "orthogonal")
+    assert code == 2 and err.startswith("fastnet: error: argument --init: invalid choice: 'orthogonal'")
+    assert "he_normal" in err and err.count("\n") == 1
+
+
 def test_predict_selects_columns_by_name_and_prints(tmp_path, capsys, classes_csv):
     data, X, label = classes_csv
     model = tmp_path / "m.npz"

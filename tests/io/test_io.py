@@ -95,7 +95,7 @@ def test_network_save_method_and_file_contents(tmp_path):
         assert archive["config"].shape == () and archive["config"].dtype.kind == "U"
     assert config["format_version"] == io.FORMAT_VERSION
     assert config["fastnet_version"] == fastnet.__version__
-    assert config["layers"][0] == {"n_in": 4, "n_out": 7, "activation": {"name": "relu"}}
+    assert config["layers"][0] == {"n_in": 4, "n_out": 7, "activation": {"name": "relu"}, "init": "he_uniform"}
     assert config["loss"] == {"name": "mse"} and config["dtype"] == "float32"
     assert config["optimizer"]["name"] == "adam" and config["optimizer"]["t"] == net._optimizer.t
     assert np.array_equal(fastnet.load(path).predict(X), net.predict(X))
@@ -153,6 +153,31 @@ def test_files_of_0_1_0_with_every_state_row_load_the_rows_in_use(tmp_path, make
     loaded = fastnet.load(path)
     assert loaded._optimizer.state.shape == opt.state.shape
     np.testing.assert_array_equal(loaded._optimizer.state, opt.state)
+
+
+def test_the_layers_initialisers_survive_save_load_and_pickling(tmp_path):
+    net = Network.mlp([4, 6, 5, 2], activation="tanh", init=["he_normal", "zeros", None], seed=3)
+    net.save(tmp_path / "m.npz")
+    for copy in (fastnet.load(tmp_path / "m.npz"), pickle.loads(pickle.dumps(net))):
+        assert [layer.init for layer in copy.layers] == ["he_normal", "zeros", "glorot_uniform"]
+        copy.params = copy.params * 3.0
+        copy.reset_parameters()  # the same draws as the original: the file kept how
+        np.testing.assert_array_equal(copy.params, Network.mlp(
+            [4, 6, 5, 2], activation="tanh", init=["he_normal", "zeros", None], seed=3).params)
+
+
+def test_files_written_before_init_existed_load_with_each_activations_default(tmp_path):
+    # fastnet 0.1 wrote no "init" in a layer's description.
+    net, X, _ = trained("relu", "mse", "float64")
+    path = tmp_path / "m.npz"
+    net.save(path)
+    config = _config(path)
+    for layer in config["layers"]:
+        del layer["init"]
+    _rewrite(path, config=np.array(json.dumps(config)))
+    loaded = fastnet.load(path)
+    assert [layer.init for layer in loaded.layers] == ["he_uniform", "he_uniform", "glorot_uniform"]
+    np.testing.assert_array_equal(loaded.predict(X), net.predict(X))
 
 
 def test_without_optimizer_state_training_starts_afresh(tmp_path):
@@ -405,6 +430,13 @@ def test_invalid_description(saved):
     config["layers"][0]["activation"] = {"name": "swish"}
     _rewrite(saved, config=np.array(json.dumps(config)))
     _raises(saved, "invalid network description.*swish")
+
+
+def test_unknown_initialiser_in_the_file(saved):
+    config = _config(saved)
+    config["layers"][0]["init"] = "orthogonal"
+    _rewrite(saved, config=np.array(json.dumps(config)))
+    _raises(saved, "invalid network description.*init.*orthogonal")
 
 
 def test_unknown_optimizer(saved):

@@ -16,7 +16,7 @@ import pytest
 
 import fastnet
 import fastnet.reference as ref
-from fastnet import ACTIVATIONS, Activation, Loss
+from fastnet import ACTIVATIONS, INITIALIZERS, Activation, Loss
 
 from helpers import ATOL, RTOL
 
@@ -64,16 +64,19 @@ def assert_close(actual, expected, dtype, scale=1.0):
 # Initialisation and layout
 # ---------------------------------------------------------------------------
 
+@pytest.mark.parametrize("init", [None, *INITIALIZERS])
 @pytest.mark.parametrize("activation", ["relu", "tanh"])
-def test_initialisation_is_the_reference_bit_for_bit(activation, dtype):
-    net, rnet = pair([4, 7, 3], activation, "mse", dtype, seed=12345)
+def test_initialisation_is_the_reference_bit_for_bit(activation, init, dtype):
+    net = fastnet.Network.mlp([4, 7, 3], activation=activation, dtype=dtype, seed=12345, init=init)
+    rnet = ref.Network.mlp([4, 7, 3], activation=activation, seed=12345, init=init)
     expected = np.asarray(rnet.params, dtype=np.float64).astype(dtype)
     np.testing.assert_array_equal(net.params, expected)
-    # He uniform for relu, Glorot uniform for tanh; biases zero.
-    W0 = net.layers[0].W
-    limit = np.sqrt(6 / 4) if activation == "relu" else np.sqrt(6 / 11)
-    assert np.abs(W0).max() <= limit and np.abs(W0).max() > 0.5 * limit
+    assert [layer.init for layer in rnet.layers] == [layer.init for layer in net.layers]
     assert not net.layers[0].b.any()
+    if init is None:  # He uniform for relu, Glorot uniform for tanh
+        W0 = net.layers[0].W
+        limit = np.sqrt(6 / 4) if activation == "relu" else np.sqrt(6 / 11)
+        assert np.abs(W0).max() <= limit and np.abs(W0).max() > 0.5 * limit
 
 
 def test_params_is_one_flat_buffer_with_layer_views():

@@ -62,6 +62,32 @@ def test_splitmix64_uniform_is_the_top_53_bits():
     assert SplitMix64(2**64 - 1).next() < 2**64
 
 
+def _box_muller(out1, out2):
+    u1, u2 = 1.0 - (out1 >> 11) / 2**53, (out2 >> 11) / 2**53
+    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+
+
+def test_truncated_normal_is_box_muller_s_cosine_half_of_two_draws():
+    rng = SplitMix64(0)
+    z = _box_muller(0xE220A8397B1DCDAF, 0x6E789E6AA1B965F4)
+    assert abs(z) <= 2 and rng.truncated_normal() == z
+    assert rng.state == (2 * 0x9E3779B97F4A7C15) % 2**64
+
+
+def test_truncated_normal_draws_again_beyond_two():
+    def tries(seed):
+        raw = SplitMix64(seed)
+        return [_box_muller(raw.next(), raw.next()) for _ in range(3)]
+    seed = next(s for s in range(10_000) if abs(tries(s)[0]) > 2 and abs(tries(s)[1]) <= 2)
+    rng = SplitMix64(seed)
+    assert rng.truncated_normal() == tries(seed)[1]
+    assert rng.state == (seed + 4 * 0x9E3779B97F4A7C15) % 2**64
+    draws = [rng.truncated_normal() for _ in range(20_000)]
+    assert max(map(abs, draws)) <= 2.0
+    # The variance of N(0, 1) cut at +-2, Keras's 0.87962566103423978 squared.
+    assert sum(d * d for d in draws) / len(draws) == pytest.approx(0.87962566103423978 ** 2, rel=0.03)
+
+
 def test_splitmix64_state_wraps_modulo_2_64():
     rng = SplitMix64(2**64 - 1)
     rng.next()
