@@ -150,13 +150,13 @@ def test_sigmoid_tanh_softmax_kernels_saturate_without_nan(dtype):
         (act_kernels.ActivationId.TANH, [1.0, -1.0, 1.0, -1.0, 0.0, np.finfo(dtype).tiny]),
     ]:
         z = row.copy()
-        act_kernels.forward(act_id, 0.0, z)
+        act_kernels.forward(act_id, [], z)
         np.testing.assert_allclose(z[0], expected, rtol=1e-6)
         delta = np.ones_like(z)
-        act_kernels.backward(act_id, 0.0, z, delta)
+        act_kernels.backward(act_id, [], z, delta)
         assert np.isfinite(delta).all()
     z = row.copy()
-    act_kernels.forward(act_kernels.ActivationId.SOFTMAX, 0.0, z)
+    act_kernels.forward(act_kernels.ActivationId.SOFTMAX, [], z)
     np.testing.assert_array_equal(z, [[1.0, 0, 0, 0, 0, 0]])
 
 
@@ -183,13 +183,13 @@ def test_saturated_hidden_units_give_finite_gradients(activation, dtype):
 def test_relu_kernel_derivative_at_zero_is_zero(dtype):
     a = np.array([[0.0, -0.0, 1e-45 if dtype is np.float32 else 5e-324, 2.0]], dtype=dtype)
     delta = np.full_like(a, 3.0)
-    act_kernels.backward(act_kernels.ActivationId.RELU, 0.0, a, delta)
+    act_kernels.backward(act_kernels.ActivationId.RELU, [], a, delta)
     np.testing.assert_array_equal(delta, [[0.0, 0.0, 3.0, 3.0]])
     delta = np.full_like(a, 3.0)
-    act_kernels.backward(act_kernels.ActivationId.LEAKY_RELU, 0.1, a, delta)
+    act_kernels.backward(act_kernels.ActivationId.LEAKY_RELU, [0.1], a, delta)
     np.testing.assert_allclose(delta, [[0.3, 0.3, 3.0, 3.0]], rtol=1e-7)
     z = np.array([[-0.0, 0.0, -1.0]], dtype=dtype)
-    act_kernels.forward(act_kernels.ActivationId.RELU, 0.0, z)
+    act_kernels.forward(act_kernels.ActivationId.RELU, [], z)
     np.testing.assert_array_equal(z, [[0.0, 0.0, 0.0]])
 
 
