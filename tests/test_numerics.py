@@ -175,6 +175,26 @@ def test_saturated_hidden_units_give_finite_gradients(activation, dtype):
     assert net.layers[0].db[0] == 0 and net.layers[0].db[1] == 0  # derivative 0 where saturated
 
 
+@pytest.mark.parametrize("activation", ["gelu", "gelu_tanh", "silu", "elu", "softplus"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_smooth_hidden_units_at_large_pre_activations_give_finite_gradients(activation, dtype):
+    # z = +-1e4 and +-100 in every row: each unit is z (slope 1) on the right and flat on the left.
+    net = fastnet.Network.mlp([2, 4, 1], activation=activation, dtype=dtype, seed=4)
+    net.layers[0].W[:] = 0
+    net.layers[0].b[:] = [1e4, -1e4, 100.0, -100.0]
+    net.layers[1].W[:] = 1e-4
+    ref = reference_twin(net)
+    Y = np.array([[1.0], [0.0], [2.0]])
+    loss = net.backward(ROWS, Y)
+    assert math.isfinite(loss) and np.isfinite(net.grads).all()
+    assert np.isfinite(net.predict(ROWS)).all()
+    assert loss == pytest.approx(ref.backward(ROWS.tolist(), Y.tolist()), rel=1e-5)
+    np.testing.assert_allclose(net.grads, ref.grads, rtol=1e-4, atol=1e-6)
+    db = net.layers[0].db
+    assert db[0] == pytest.approx(db[2], rel=1e-5) and db[0] != 0   # slope 1 at 1e4 and at 100
+    assert db[1] == 0 and abs(db[3]) < 1e-30                       # slope e^-100 at most at -100
+
+
 # ---------------------------------------------------------------------------
 # relu at exactly 0 (docs/MATH.md: the derivative at 0 is 0, as PyTorch)
 # ---------------------------------------------------------------------------
