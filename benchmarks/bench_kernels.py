@@ -65,23 +65,24 @@ class Activation:
     def setup(self, dtype, activation, shape):
         rows, cols = (int(s) for s in shape.split("x"))
         act = fastnet.Activation(activation)
-        self.id, self.param = act.id, act.param
+        self.id, self.params = act.id, act.param_vector()
         rng = _rng()
         self.z = rng.standard_normal((rows, cols)).astype(dtype)
         self.a = self.z.copy()
-        _activations.forward(self.id, self.param, self.a)
+        self.z_kept = self.z.copy()    # the pre-activations, for the backward passes that read them
+        _activations.forward(self.id, self.params, self.a)
         self.delta0 = rng.standard_normal((rows, cols)).astype(dtype)
         self.delta = np.empty_like(self.delta0)
 
     def time_forward(self, dtype, activation, shape):
         # repeated in place: every activation maps its own output to finite values
-        _activations.forward(self.id, self.param, self.z)
+        _activations.forward(self.id, self.params, self.z)
 
     def time_backward(self, dtype, activation, shape):
         # includes one copy of delta, since backward works in place and
         # repeating it would drive delta towards subnormal numbers
         np.copyto(self.delta, self.delta0)
-        _activations.backward(self.id, self.param, self.a, self.delta)
+        _activations.backward(self.id, self.params, self.a, self.delta, self.z_kept)
 
 
 class Loss:

@@ -113,7 +113,7 @@ def test_architectures_are_freed():
     L = 10000
 
     def cycle(i):
-        arch = engine.Architecture([1] * (L + 1), [4] * L, [0.0] * L, 1, 0.0, False)
+        arch = engine.Architecture([1] * (L + 1), [4] * L, [[]] * L, 1, 0.0, False)  # tanh: no parameters
         assert arch.n_params == 2 * L
 
     assert growth(cycle, 300, warmup=20) < 30 * MB

@@ -150,13 +150,13 @@ def test_sigmoid_tanh_softmax_kernels_saturate_without_nan(dtype):
         (act_kernels.ActivationId.TANH, [1.0, -1.0, 1.0, -1.0, 0.0, np.finfo(dtype).tiny]),
     ]:
         z = row.copy()
-        act_kernels.forward(act_id, 0.0, z)
+        act_kernels.forward(act_id, [], z)
         np.testing.assert_allclose(z[0], expected, rtol=1e-6)
         delta = np.ones_like(z)
-        act_kernels.backward(act_id, 0.0, z, delta)
+        act_kernels.backward(act_id, [], z, delta)
         assert np.isfinite(delta).all()
     z = row.copy()
-    act_kernels.forward(act_kernels.ActivationId.SOFTMAX, 0.0, z)
+    act_kernels.forward(act_kernels.ActivationId.SOFTMAX, [], z)
     np.testing.assert_array_equal(z, [[1.0, 0, 0, 0, 0, 0]])
 
 
@@ -175,6 +175,26 @@ def test_saturated_hidden_units_give_finite_gradients(activation, dtype):
     assert net.layers[0].db[0] == 0 and net.layers[0].db[1] == 0  # derivative 0 where saturated
 
 
+@pytest.mark.parametrize("activation", ["gelu", "gelu_tanh", "silu", "elu", "softplus"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_smooth_hidden_units_at_large_pre_activations_give_finite_gradients(activation, dtype):
+    # z = +-1e4 and +-100 in every row: each unit is z (slope 1) on the right and flat on the left.
+    net = fastnet.Network.mlp([2, 4, 1], activation=activation, dtype=dtype, seed=4)
+    net.layers[0].W[:] = 0
+    net.layers[0].b[:] = [1e4, -1e4, 100.0, -100.0]
+    net.layers[1].W[:] = 1e-4
+    ref = reference_twin(net)
+    Y = np.array([[1.0], [0.0], [2.0]])
+    loss = net.backward(ROWS, Y)
+    assert math.isfinite(loss) and np.isfinite(net.grads).all()
+    assert np.isfinite(net.predict(ROWS)).all()
+    assert loss == pytest.approx(ref.backward(ROWS.tolist(), Y.tolist()), rel=1e-5)
+    np.testing.assert_allclose(net.grads, ref.grads, rtol=1e-4, atol=1e-6)
+    db = net.layers[0].db
+    assert db[0] == pytest.approx(db[2], rel=1e-5) and db[0] != 0   # slope 1 at 1e4 and at 100
+    assert db[1] == 0 and abs(db[3]) < 1e-30                       # slope e^-100 at most at -100
+
+
 # ---------------------------------------------------------------------------
 # relu at exactly 0 (docs/MATH.md: the derivative at 0 is 0, as PyTorch)
 # ---------------------------------------------------------------------------
@@ -183,13 +203,13 @@ def test_saturated_hidden_units_give_finite_gradients(activation, dtype):
 def test_relu_kernel_derivative_at_zero_is_zero(dtype):
     a = np.array([[0.0, -0.0, 1e-45 if dtype is np.float32 else 5e-324, 2.0]], dtype=dtype)
     delta = np.full_like(a, 3.0)
-    act_kernels.backward(act_kernels.ActivationId.RELU, 0.0, a, delta)
+    act_kernels.backward(act_kernels.ActivationId.RELU, [], a, delta)
     np.testing.assert_array_equal(delta, [[0.0, 0.0, 3.0, 3.0]])
     delta = np.full_like(a, 3.0)
-    act_kernels.backward(act_kernels.ActivationId.LEAKY_RELU, 0.1, a, delta)
+    act_kernels.backward(act_kernels.ActivationId.LEAKY_RELU, [0.1], a, delta)
     np.testing.assert_allclose(delta, [[0.3, 0.3, 3.0, 3.0]], rtol=1e-7)
     z = np.array([[-0.0, 0.0, -1.0]], dtype=dtype)
-    act_kernels.forward(act_kernels.ActivationId.RELU, 0.0, z)
+    act_kernels.forward(act_kernels.ActivationId.RELU, [], z)
     np.testing.assert_array_equal(z, [[0.0, 0.0, 0.0]])
 
 

@@ -200,8 +200,9 @@ DOWNSTREAM_PYX = '''\
 """A downstream module: fastnet's nogil kernels, called from this module's own nogil code."""
 from cython cimport floating
 
-from fastnet._core.activations cimport (activation_forward, activation_backward,
-                                        IDENTITY, RELU, LEAKY_RELU, SIGMOID, TANH, SOFTMAX)
+from fastnet._core.activations cimport (activation_forward, activation_backward, activation_needs_z,
+                                        IDENTITY, RELU, LEAKY_RELU, SIGMOID, TANH, SOFTMAX,
+                                        GELU, GELU_TANH, SILU, ELU, SOFTPLUS, SoftplusParams)
 from fastnet._core.losses cimport (loss_gradient, HALF_MSE, MSE, MAE, HUBER,
                                    BINARY_CROSS_ENTROPY, CROSS_ENTROPY)
 from fastnet._core.optimizers cimport optimizer_step, SGD, ADAM, ADAMW, RMSPROP, ADAGRAD
@@ -210,23 +211,38 @@ from fastnet._core.dense cimport dense_forward, dense_backward
 
 def kernel_ids():
     """The enum values as this module sees them at compile time."""
-    return ([<int>IDENTITY, <int>RELU, <int>LEAKY_RELU, <int>SIGMOID, <int>TANH, <int>SOFTMAX],
+    return ([<int>IDENTITY, <int>RELU, <int>LEAKY_RELU, <int>SIGMOID, <int>TANH, <int>SOFTMAX,
+             <int>GELU, <int>GELU_TANH, <int>SILU, <int>ELU, <int>SOFTPLUS],
             [<int>HALF_MSE, <int>MSE, <int>MAE, <int>HUBER, <int>BINARY_CROSS_ENTROPY, <int>CROSS_ENTROPY],
             [<int>SGD, <int>ADAM, <int>ADAMW, <int>RMSPROP, <int>ADAGRAD])
 
 
-def activation(int act, double param, floating[:, ::1] z, floating[:, ::1] delta):
-    """z <- act(z); then delta (dL/da) <- dL/dz, in place."""
-    cdef Py_ssize_t n = z.shape[0], k = z.shape[1]
+def activation(int act, const double[::1] params, floating[:, ::1] z, floating[:, ::1] z_kept,
+               floating[:, ::1] delta):
+    """z_kept <- z, z <- act(z); then delta (dL/da) <- dL/dz, in place (reading z_kept where needed)."""
+    cdef Py_ssize_t n = z.shape[0], k = z.shape[1], i
+    cdef const double* p = &params[0] if params.shape[0] > 0 else NULL
+    cdef floating* kept = &z_kept[0, 0]
+    cdef floating* out = &z[0, 0]
+    cdef const floating* pre = kept if activation_needs_z(act) else NULL
     with nogil:
-        activation_forward(act, param, n, k, &z[0, 0])
-        activation_backward(act, param, n, k, &z[0, 0], &delta[0, 0])
+        for i in range(n * k):
+            kept[i] = out[i]
+        activation_forward(act, p, n, k, &z[0, 0])
+        activation_backward(act, p, n, k, pre, &z[0, 0], &delta[0, 0])
+
+
+def softplus_by_name(double beta, double threshold, double[:, ::1] z):
+    """The parameters as a struct filled by field name, passed as its doubles."""
+    cdef SoftplusParams p = SoftplusParams(beta=beta, threshold=threshold)
+    with nogil:
+        activation_forward[double](SOFTPLUS, <const double*>&p, z.shape[0], z.shape[1], &z[0, 0])
 
 
 def tanh_float64(double[:, ::1] z):
     """An explicitly specialised call: activation_forward[double]."""
     with nogil:
-        activation_forward[double](TANH, 0.0, z.shape[0], z.shape[1], &z[0, 0])
+        activation_forward[double](TANH, NULL, z.shape[0], z.shape[1], &z[0, 0])
 
 
 def loss(int loss_id, double param, floating[:, ::1] out, floating[:, ::1] y, floating[:, ::1] grad):
@@ -246,12 +262,13 @@ def train_step(int act, int loss_id, int opt, const double[::1] hyper, long long
     cdef floating* w = &params[0]
     cdef floating* b = w + n_in * n_out
     cdef floating* dx = NULL
+    cdef const floating* no_z = NULL                 # tanh's backward reads a alone
     cdef double value
     with nogil:
         dense_forward(n, n_in, n_out, &x[0, 0], w, b, &a[0, 0])
-        activation_forward(act, 0.0, n, n_out, &a[0, 0])
+        activation_forward(act, NULL, n, n_out, &a[0, 0])
         value = loss_gradient(loss_id, 0.0, n, n_out, &a[0, 0], &y[0, 0], &delta[0, 0])
-        activation_backward(act, 0.0, n, n_out, &a[0, 0], &delta[0, 0])
+        activation_backward(act, NULL, n, n_out, no_z, &a[0, 0], &delta[0, 0])
         dense_backward(n, n_in, n_out, &x[0, 0], w, &delta[0, 0],
                        &grads[0], &grads[n_in * n_out], dx)
         optimizer_step(opt, &hyper[0], t, params.shape[0], &params[0], &grads[0], &state[0, 0])
@@ -331,17 +348,28 @@ def test_downstream_sees_the_kernel_ids(downstream):
     assert optimizers == [cls.kernel_id for cls in OPTIMIZERS.values()] == list(range(len(OPTIMIZERS)))
 
 
+NON_DEFAULT = {"leaky_relu": {"negative_slope": 0.1}, "elu": {"alpha": 0.5}, "softplus": {"beta": 2.0, "threshold": 1.0}}
+
+
 @pytest.mark.parametrize("name", list(ACTIVATIONS))
 def test_downstream_activation_matches_reference(downstream, name, dtype):
-    act = Activation(name, negative_slope=0.1) if name == "leaky_relu" else Activation(name)
+    act = Activation(name, **NON_DEFAULT.get(name, {}))
     z = _rng(1).normal(size=(5, 4)).astype(dtype)
     delta = _rng(2).normal(size=(5, 4)).astype(dtype)
     a_expected = [fastnet.reference.activations.forward(act, row) for row in z.tolist()]
-    d_expected = [fastnet.reference.activations.backward(act, a_row, g_row)
-                  for a_row, g_row in zip(a_expected, delta.tolist())]
-    downstream.activation(act.id, act.param, z, delta)
+    d_expected = [fastnet.reference.activations.backward(act, a_row, g_row, z_row)
+                  for a_row, g_row, z_row in zip(a_expected, delta.tolist(), z.tolist())]
+    downstream.activation(act.id, np.array(act.param_vector(), dtype=np.float64), z, np.empty_like(z), delta)
     _close(z, a_expected, dtype)
     _close(delta, d_expected, dtype)
+
+
+def test_downstream_fills_a_parameter_struct_by_name(downstream):
+    z = np.array([[-3.0, 0.25, 0.75, 4.0]])
+    expected = [fastnet.reference.activations.forward(Activation("softplus", beta=2.0, threshold=1.0), z[0].tolist())]
+    downstream.softplus_by_name(2.0, 1.0, z)
+    np.testing.assert_allclose(z, expected, rtol=1e-14)
+    assert z[0, 3] == 4.0 and z[0, 0] < 0.01   # linear above threshold / beta, smooth below
 
 
 def test_downstream_explicit_specialisation(downstream):

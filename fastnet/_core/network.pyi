@@ -29,7 +29,7 @@ class Architecture:  # cdef class: layer sizes, activations and loss in C arrays
         self,
         sizes: Sequence[int],  # Py_ssize_t[n_layers + 1]: input width, then each layer's width
         activations: Sequence[int],  # int[n_layers]: ActivationId per layer
-        act_params: Sequence[float],  # double[n_layers]
+        act_params: Sequence[Sequence[float]],  # double[n_layers][MAX_ACTIVATION_PARAMS]: param_vector() per layer
         loss: int,  # int: a LossId
         loss_param: float,  # double
         fused: bool,  # bint: the loss reads the output logits (the cross-entropies)

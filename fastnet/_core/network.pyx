@@ -5,7 +5,10 @@ A. ``Architecture`` holds what never changes for a network (layer sizes,
    buffer, the loss) in C arrays, so the nogil code reads no Python object.
 B. A workspace is one flat array, allocated in Python once per (network,
    batch capacity): the gathered batch, every layer's activations, the output
-   logits and two delta buffers. After that nothing is allocated.
+   logits and two delta buffers, and the pre-activations z of each hidden
+   layer whose activation's backward pass reads them (gelu, gelu_tanh, silu,
+   softplus: activation_needs_z); the others are replaced by a = act(z) in
+   place and cost nothing extra. After that nothing is allocated.
 C. ``train_epoch`` runs shuffling, batch gathering, forward, loss gradient,
    backward, gradient clipping and the optimizer update for every batch
    inside one ``with nogil:`` block: Python is touched once per epoch. A
@@ -23,7 +26,8 @@ from libc.stdint cimport uint64_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy
 
-from .activations cimport activation_backward, activation_forward
+from .activations cimport (MAX_ACTIVATION_PARAMS, activation_backward, activation_forward,
+                           activation_needs_z)
 from .dense cimport dense_backward, dense_forward
 from .losses cimport loss_gradient
 from .optimizers cimport optimizer_step
@@ -52,10 +56,13 @@ cdef struct ArchC:
     Py_ssize_t n_layers
     Py_ssize_t* sizes        # n_layers + 1 widths: inputs, then each layer's outputs
     int* activations         # per layer
-    double* act_params       # per layer
+    double* act_params       # per layer, MAX_ACTIVATION_PARAMS doubles each (the params struct, zero-padded)
     Py_ssize_t* w_off        # per layer: offset of W in the flat buffer; b follows W
     Py_ssize_t* a_off        # per layer l = 1..n_layers: offset of its activations in the
                              # workspace, in units of the batch capacity (a_off[0] unused)
+    Py_ssize_t* z_off        # per layer l = 1..n_layers - 1: offset of its kept pre-activations,
+                             # or -1 when its activation does not need them (the output layer's
+                             # logits are always kept, at zout_off)
     Py_ssize_t xb_off, yb_off, wb_off, zout_off, d0_off, d1_off, row_width
     int loss
     double loss_param
@@ -67,30 +74,36 @@ cdef class Architecture:
 
     ``Architecture(sizes, activations, act_params, loss, loss_param, fused)``:
     ``sizes`` has n_layers + 1 widths; ``activations`` and ``act_params`` one
-    entry per layer (kernel ids and parameters); ``loss`` a kernel id.
+    entry per layer (kernel ids, and each a sequence of at most
+    MAX_ACTIVATION_PARAMS floats: ``Activation.param_vector()``); ``loss`` a kernel id.
     """
 
     cdef ArchC c
     cdef readonly Py_ssize_t n_params
 
     def __cinit__(self, sizes, activations, act_params, int loss, double loss_param, bint fused):
-        cdef Py_ssize_t L = len(activations), l, off = 0, width = 0
+        cdef Py_ssize_t L = len(activations), l, i, off = 0, width = 0
         if L < 1 or len(sizes) != L + 1 or len(act_params) != L:
             raise ValueError("sizes must have one more entry than activations and act_params")
         self.c.n_layers = L
         self.c.sizes = <Py_ssize_t*> malloc((L + 1) * sizeof(Py_ssize_t))
         self.c.activations = <int*> malloc(L * sizeof(int))
-        self.c.act_params = <double*> malloc(L * sizeof(double))
+        self.c.act_params = <double*> malloc(L * MAX_ACTIVATION_PARAMS * sizeof(double))
         self.c.w_off = <Py_ssize_t*> malloc(L * sizeof(Py_ssize_t))
         self.c.a_off = <Py_ssize_t*> malloc((L + 1) * sizeof(Py_ssize_t))
+        self.c.z_off = <Py_ssize_t*> malloc((L + 1) * sizeof(Py_ssize_t))
         if (self.c.sizes == NULL or self.c.activations == NULL or self.c.act_params == NULL
-                or self.c.w_off == NULL or self.c.a_off == NULL):
+                or self.c.w_off == NULL or self.c.a_off == NULL or self.c.z_off == NULL):
             raise MemoryError()
         for l in range(L + 1):
             self.c.sizes[l] = sizes[l]
         for l in range(L):
             self.c.activations[l] = activations[l]
-            self.c.act_params[l] = act_params[l]
+            values = list(act_params[l])
+            if len(values) > MAX_ACTIVATION_PARAMS:
+                raise ValueError(f"act_params[{l}] has {len(values)} values; at most {MAX_ACTIVATION_PARAMS}")
+            for i in range(MAX_ACTIVATION_PARAMS):
+                self.c.act_params[l * MAX_ACTIVATION_PARAMS + i] = values[i] if i < len(values) else 0.0
             self.c.w_off[l] = off
             off += sizes[l] * sizes[l + 1] + sizes[l + 1]
         self.n_params = off
@@ -109,6 +122,11 @@ cdef class Architecture:
         self.c.a_off[0] = 0
         for l in range(1, L + 1):
             self.c.a_off[l] = width; width += sizes[l]
+        for l in range(L + 1):
+            self.c.z_off[l] = -1
+        for l in range(1, L):
+            if activation_needs_z(self.c.activations[l - 1]):
+                self.c.z_off[l] = width; width += sizes[l]
         self.c.zout_off = width; width += k
         self.c.d0_off = width; width += max_width
         self.c.d1_off = width; width += max_width
@@ -120,6 +138,7 @@ cdef class Architecture:
         free(self.c.act_params)
         free(self.c.w_off)
         free(self.c.a_off)
+        free(self.c.z_off)
 
     def workspace_size(self, Py_ssize_t capacity):
         """Length of the workspace array for batches of up to ``capacity`` rows."""
@@ -141,13 +160,20 @@ cdef void _forward(const ArchC* a, const floating* params, Py_ssize_t n, const f
     cdef const floating* inp = x
     cdef floating* out
     cdef floating* act_out
+    cdef floating* z_kept
     for l in range(L):
         n_out = a.sizes[l + 1]
         if l < L - 1:
             out = work + cap * a.a_off[l + 1]
             dense_forward(n, a.sizes[l], n_out, inp, params + a.w_off[l],
                           params + a.w_off[l] + a.sizes[l] * n_out, out)
-            activation_forward(a.activations[l], a.act_params[l], n, n_out, out)
+            if a.z_off[l + 1] >= 0:
+                # Its backward pass reads z: keep a copy before the activation replaces it
+                # (a loop, as for the logits below: rows are short in batch-1 training).
+                z_kept = work + cap * a.z_off[l + 1]
+                for i in range(n * n_out):
+                    z_kept[i] = out[i]
+            activation_forward(a.activations[l], a.act_params + l * MAX_ACTIVATION_PARAMS, n, n_out, out)
             inp = out
         else:
             # The output layer keeps its logits apart: the fused losses read them.
@@ -159,7 +185,7 @@ cdef void _forward(const ArchC* a, const floating* params, Py_ssize_t n, const f
             act_out = work + cap * a.a_off[L]
             for i in range(n * n_out):
                 act_out[i] = out[i]
-            activation_forward(a.activations[l], a.act_params[l], n, n_out, act_out)
+            activation_forward(a.activations[l], a.act_params + l * MAX_ACTIVATION_PARAMS, n, n_out, act_out)
 
 
 cdef double _weighted_loss_gradient(const ArchC* a, Py_ssize_t n, const floating* out,
@@ -194,12 +220,15 @@ cdef double _backward(const ArchC* a, const floating* params, floating* grads, P
     cdef const floating* out = work + cap * a.zout_off if a.fused else act_out
     cdef double loss
     cdef const floating* inp
+    cdef const floating* z_below
     if weights == NULL:
         loss = loss_gradient(a.loss, a.loss_param, n, k, out, y, d)
     else:
         loss = _weighted_loss_gradient(a, n, out, y, weights, w_sum, d)
     if not a.fused:
-        activation_backward(a.activations[L - 1], a.act_params[L - 1], n, k, act_out, d)
+        # The output layer's logits are kept at zout: its z, for the activations that read it.
+        activation_backward(a.activations[L - 1], a.act_params + (L - 1) * MAX_ACTIVATION_PARAMS, n, k,
+                            work + cap * a.zout_off, act_out, d)
     # Chain rule, last layer first: d holds dL/dz of layer l.
     l = L - 1
     while l >= 0:
@@ -210,7 +239,9 @@ cdef double _backward(const ArchC* a, const floating* params, floating* grads, P
                        grads + a.w_off[l], grads + a.w_off[l] + n_in * n_out,
                        NULL if l == 0 else d_below)
         if l > 0:
-            activation_backward(a.activations[l - 1], a.act_params[l - 1], n, n_in, inp, d_below)
+            z_below = work + cap * a.z_off[l] if a.z_off[l] >= 0 else NULL
+            activation_backward(a.activations[l - 1], a.act_params + (l - 1) * MAX_ACTIVATION_PARAMS, n, n_in,
+                                z_below, inp, d_below)
             tmp = d
             d = d_below
             d_below = tmp

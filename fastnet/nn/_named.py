@@ -64,7 +64,10 @@ class NamedFunction:
 
     @property
     def param(self) -> float:
-        """The one float parameter the kernel takes (0.0 when there is none)."""
+        """The first float parameter (0.0 when there is none): the one a loss kernel takes.
+
+        The activation kernels take all of an activation's parameters: ``Activation.param_vector()``.
+        """
         return next(iter(self.params.values()), 0.0)
 
     def to_dict(self) -> dict[str, Any]:

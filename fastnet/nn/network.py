@@ -95,7 +95,7 @@ class Network:
                              f"{_MAX_PARAMS:,} parameters and widths up to {_MAX_WIDTH:,}")
         self._arch = _engine.Architecture(
             sizes, [layer.activation.id for layer in layers],
-            [layer.activation.param for layer in layers],
+            [layer.activation.param_vector() for layer in layers],
             self.criterion.id, self.criterion.param, self.criterion.fused_activation is not None)
         # Cache lines of their own (false sharing between networks in two threads).
         self._params: Floats = exclusive_empty(self._arch.n_params, self.dtype)

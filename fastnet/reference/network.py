@@ -224,17 +224,26 @@ class Network:
         return flat
 
     # -- forward and backward ------------------------------------------------------------
-    def _forward(self, X: _Matrix) -> tuple[list[_Matrix], _Matrix]:
-        """Every layer's output ``a[0] = X, a[1], ..., a[L]`` and the last layer's ``z``."""
-        a, z = [X], X
+    def _forward(self, X: _Matrix) -> tuple[list[_Matrix], list[_Matrix]]:
+        """Every layer's output ``a[0] = X, a[1], ..., a[L]`` and pre-activation ``z[1], ..., z[L]``.
+
+        ``z[0]`` is X too, for symmetry; the backward passes of gelu, gelu_tanh,
+        silu and softplus read their layer's ``z``.
+        """
+        a, z = [X], [X]
         for layer in self.layers:
-            z = layer.linear(a[-1])
-            a.append([act.forward(layer.activation, z_row) for z_row in z])
+            z.append(layer.linear(a[-1]))
+            a.append([act.forward(layer.activation, z_row) for z_row in z[-1]])
         return a, z
 
-    def _loss_input(self, a: list[_Matrix], z: _Matrix) -> _Matrix:
+    def _loss_input(self, a: list[_Matrix], z: list[_Matrix]) -> _Matrix:
         # The cross-entropies are fused with their activation and read the logits.
-        return z if self.criterion.fused_activation else a[-1]
+        return z[-1] if self.criterion.fused_activation else a[-1]
+
+    @staticmethod
+    def _through_activation(layer: Dense, z: _Matrix, a: _Matrix, grad: _Matrix) -> _Matrix:
+        """dL/da -> dL/dz through ``layer``'s activation, row by row."""
+        return [act.backward(layer.activation, a_row, g_row, z_row) for z_row, a_row, g_row in zip(z, a, grad)]
 
     def _loss_gradient(self, out: _Matrix, Y: _Matrix, weights: list[float] | None) -> tuple[float, _Matrix]:
         if weights is None:
@@ -246,13 +255,12 @@ class Network:
         value, delta = self._loss_gradient(self._loss_input(a, z), Y, weights)
         last = self.layers[-1]
         if not self.criterion.fused_activation:     # dL/do -> dL/dz through the output activation
-            delta = [act.backward(last.activation, a_row, g_row) for a_row, g_row in zip(a[-1], delta)]
+            delta = self._through_activation(last, z[-1], a[-1], delta)
         # Here delta = dL/dz of layer l; walk down the stack.
         for l in range(len(self.layers) - 1, -1, -1):
             grad_below = self.layers[l].backward(a[l], delta, want_input_grad=l > 0)
             if grad_below is not None:   # l > 0: dL/da of the layer below -> its dL/dz
-                below = self.layers[l - 1].activation
-                delta = [act.backward(below, a_row, g_row) for a_row, g_row in zip(a[l], grad_below)]
+                delta = self._through_activation(self.layers[l - 1], z[l], a[l], grad_below)
         return value
 
     def _check_X(self, X: object) -> _Matrix:

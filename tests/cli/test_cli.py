@@ -223,6 +223,16 @@ def test_train_from_npz_with_early_stopping_and_progress(tmp_path, capsys):
     assert code == 0 and len(out.strip().splitlines()) == 201
 
 
+@pytest.mark.parametrize("name", ["gelu", "gelu_tanh", "silu", "elu", "softplus"])
+def test_train_offers_the_smooth_activations(tmp_path, capsys, classes_csv, name):
+    data, X, label = classes_csv
+    model = tmp_path / "m.npz"
+    code, out, err = run(capsys, "train", data, "--target", "label", "--hidden", "6", "--activation", name,
+                         "--epochs", "2", "--out", model, "--no-progress")
+    assert code == 0, err
+    assert fastnet.load(model).layers[0].activation == fastnet.Activation(name)
+
+
 def test_binary_cross_entropy_classifier(tmp_path, capsys, classes_csv):
     data, X, label = classes_csv
     model = tmp_path / "b.npz"

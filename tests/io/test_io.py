@@ -50,6 +50,11 @@ CASES = [
     ("sigmoid", "binary_cross_entropy"),
     ("identity", "half_mse"),
     ("softmax", "mae"),
+    ("gelu", "mse"),
+    ("gelu_tanh", "cross_entropy"),
+    ("silu", "binary_cross_entropy"),
+    (Activation("elu", alpha=0.5), "mse"),
+    (Activation("softplus", beta=2.0, threshold=1.0), "huber"),
 ]
 
 
@@ -83,6 +88,40 @@ def test_parameters_of_activation_and_loss_survive(tmp_path):
                      for k, l in enumerate(net.layers)], loss="huber", dtype="float64")
     other.params = net.params
     assert not np.array_equal(other.predict(X), loaded.predict(X))
+
+
+def test_parameters_of_elu_and_softplus_survive(tmp_path):
+    net, X, Y = trained(Activation("softplus", beta=2.0, threshold=1.0), "mse", "float64")
+    path = io.save(net, tmp_path / "m.npz")
+    with np.load(path, allow_pickle=False) as archive:
+        config = json.loads(str(archive["config"][()]))
+    assert config["layers"][0]["activation"] == {"name": "softplus", "beta": 2.0, "threshold": 1.0}
+    loaded = fastnet.load(path)
+    assert loaded.layers[1].activation.params == {"beta": 2.0, "threshold": 1.0}
+    np.testing.assert_array_equal(loaded.predict(X), net.predict(X))
+    default = Network([Dense(l.n_in, l.n_out, l.activation.name) for l in net.layers], dtype="float64")
+    default.params = net.params
+    assert not np.allclose(default.predict(X), loaded.predict(X))    # the parameters change the numbers
+
+    net, X, Y = trained(Activation("elu", alpha=0.5), "mse", "float32")
+    loaded = fastnet.load(io.save(net, tmp_path / "e.npz"))
+    assert loaded.layers[0].activation == Activation("elu", alpha=0.5)
+    np.testing.assert_array_equal(loaded.predict(X), net.predict(X))
+
+
+def test_a_file_as_0_1_0_wrote_it_still_loads(tmp_path):
+    # 0.1.0's config for a leaky_relu layer: the same JSON this version writes for it.
+    net, X, Y = trained(Activation("leaky_relu", negative_slope=0.3), "mse", "float64")
+    path = io.save(net, tmp_path / "m.npz")
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = dict(archive)
+    config = json.loads(str(arrays["config"][()]))
+    assert config["format_version"] == 1
+    assert config["layers"][0]["activation"] == {"name": "leaky_relu", "negative_slope": 0.3}
+    config["fastnet_version"] = "0.1.0"
+    arrays["config"] = np.array(json.dumps(config))
+    np.savez(path, **arrays)
+    np.testing.assert_array_equal(fastnet.load(path).predict(X), net.predict(X))
 
 
 def test_network_save_method_and_file_contents(tmp_path):

@@ -21,7 +21,9 @@ from fastnet import ACTIVATIONS, INITIALIZERS, Activation, Loss
 from helpers import ATOL, RTOL
 
 # Hidden activations, including each value of a parameter that changes the result.
-HIDDEN = [Activation(name) for name in ACTIVATIONS] + [Activation("leaky_relu", negative_slope=0.3)]
+HIDDEN = [Activation(name) for name in ACTIVATIONS] + [
+    Activation("leaky_relu", negative_slope=0.3), Activation("elu", alpha=0.4),
+    Activation("softplus", beta=2.0, threshold=0.5)]
 
 # Losses, including each option: huber's delta, cross-entropy's label forms.
 LOSS_CASES = [

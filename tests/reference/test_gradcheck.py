@@ -6,6 +6,7 @@ import random
 
 import pytest
 
+from fastnet import Activation
 from fastnet.gradcheck import gradcheck
 from fastnet.reference import Network
 from fastnet.reference import activations as ref_act
@@ -220,10 +221,29 @@ def test_reference_network_passes_and_is_restored():
     assert net.params == before
 
 
+@pytest.mark.parametrize("activation", ["gelu", "gelu_tanh", "silu", "elu", "softplus",
+                                        Activation("softplus", beta=2.0, threshold=0.5)], ids=str)
+def test_reference_network_with_a_smooth_hidden_activation_passes(activation):
+    rng = random.Random(1)
+    net = Network.mlp([3, 5, 4, 2], activation=activation, loss="mse", seed=2)
+    X = [[rng.uniform(-2, 2) for _ in range(3)] for _ in range(5)]
+    Y = [[rng.uniform(-1, 1) for _ in range(2)] for _ in range(5)]
+    assert gradcheck(net, X, Y) < 1e-7
+
+
+def test_catches_a_derivative_that_ignores_z(monkeypatch):
+    # gelu's slope from a alone cannot be right: here, silu's formula applied to a in place of z.
+    net = Network.mlp([3, 5, 2], activation="gelu", loss="mse", seed=2)
+    X, Y = [[0.5, -1.0, 2.0], [1.5, 0.3, -0.7]], [[0.1, 0.2], [0.3, -0.4]]
+    assert gradcheck(net, X, Y) < 1e-7
+    monkeypatch.setitem(ref_act.BACKWARD, "gelu", lambda z, a, g, p: ref_act.BACKWARD["silu"](a, a, g, p))
+    assert gradcheck(net, X, Y) > 1e-2
+
+
 def test_catches_a_wrong_activation_derivative(monkeypatch):
     net, X, Y = small_problem()
     # tanh' = 1 - a^2; forgetting the square is the classic slip
-    monkeypatch.setitem(ref_act.BACKWARD, "tanh", lambda a, g, p: [gi * (1 - ai) for ai, gi in zip(a, g)])
+    monkeypatch.setitem(ref_act.BACKWARD, "tanh", lambda z, a, g, p: [gi * (1 - ai) for ai, gi in zip(a, g)])
     assert gradcheck(net, X, Y) > 1e-2
 
 

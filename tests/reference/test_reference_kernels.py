@@ -185,8 +185,70 @@ def test_softmax_rows_are_independent_of_a_shift():
     assert a == pytest.approx(b, rel=1e-12)
 
 
+def test_gelu_values():
+    # z Phi(z): Phi(0) = 1/2, Phi(1) = (1 + erf(1 / sqrt 2)) / 2 = 0.8413447460685429 (normal tables).
+    assert ref_act.forward("gelu", [0.0, 1.0, -1.0]) == pytest.approx([0.0, 0.8413447460685429,
+                                                                       -(1 - 0.8413447460685429)], rel=1e-15)
+    # Far left z Phi(z) ~ -phi(z) (1 - 1/z^2): with erfc it keeps its digits (1 + erf would give 0).
+    (far,) = ref_act.forward("gelu", [-30.0])
+    assert far == pytest.approx(-math.exp(-450.0) / math.sqrt(2 * math.pi) * (1 - 1 / 900 + 3 / 900**2), rel=1e-5)
+    # Phi(z) + z phi(z): at 0 one half; at 1, 0.8413447460685429 + exp(-1/2) / sqrt(2 pi).
+    assert ref_act.backward("gelu", [0.0, 0.0], [1.0, 2.0], z_row=[0.0, 1.0]) == pytest.approx(
+        [0.5, 2.0 * (0.8413447460685429 + math.exp(-0.5) / math.sqrt(2 * math.pi))], rel=1e-15)
+
+
+def test_gelu_tanh_values():
+    # z (1 + tanh(u)) / 2 with u = sqrt(2/pi) (z + 0.044715 z^3), written out at z = 1 and z = -2.
+    for z in (1.0, -2.0):
+        u = math.sqrt(2 / math.pi) * (z + 0.044715 * z**3)
+        assert ref_act.forward("gelu_tanh", [z]) == pytest.approx([0.5 * z * (1 + math.tanh(u))], rel=1e-14)
+    # torch's derivative: (1 + t) / 2 + z (1 - t^2) / 2 * sqrt(2/pi) (1 + 3 * 0.044715 z^2), t = tanh(u)
+    z = 0.5
+    t = math.tanh(math.sqrt(2 / math.pi) * (z + 0.044715 * z**3))
+    slope = (1 + t) / 2 + z * (1 - t * t) / 2 * math.sqrt(2 / math.pi) * (1 + 3 * 0.044715 * z * z)
+    assert ref_act.backward("gelu_tanh", [9.0], [3.0], z_row=[z]) == pytest.approx([3.0 * slope], rel=1e-14)
+
+
+def test_silu_values():
+    assert ref_act.forward("silu", [0.0, 2.0]) == pytest.approx([0.0, 2.0 / (1 + math.exp(-2.0))], rel=1e-15)
+    s = 1 / (1 + math.exp(-2.0))
+    assert ref_act.backward("silu", [9.0], [1.0], z_row=[2.0]) == pytest.approx([s * (1 + 2.0 * (1 - s))], rel=1e-15)
+    assert ref_act.forward("silu", [-1e308, 1e308]) == [-0.0, 1e308]
+
+
+@pytest.mark.parametrize("alpha", [1.0, 0.5])
+def test_elu_values_and_derivative_from_a(alpha):
+    act = Activation("elu", alpha=alpha)
+    assert ref_act.forward(act, [2.0, -1.0, 0.0]) == pytest.approx([2.0, alpha * (math.exp(-1.0) - 1), 0.0],
+                                                                   rel=1e-15)
+    # alpha e^z = a + alpha below 0: at z = -1, alpha / e; at z = 0 (a = 0), alpha
+    a = alpha * (math.exp(-1.0) - 1)
+    assert ref_act.backward(act, [2.0, a, 0.0], [4.0, 4.0, 4.0]) == pytest.approx(
+        [4.0, 4.0 * alpha / math.e, 4.0 * alpha], rel=1e-15)
+
+
+def test_softplus_values_and_threshold():
+    assert ref_act.forward("softplus", [0.0, 20.0, 20.5]) == pytest.approx([math.log(2.0), math.log1p(math.exp(20.0)),
+                                                                            20.5], rel=1e-15)
+    act = Activation("softplus", beta=2.0, threshold=1.0)
+    # beta z = 1 is not above the threshold: log(1 + e) / 2; beta z = 1.2 is: z itself
+    assert ref_act.forward(act, [0.5, 0.6]) == pytest.approx([math.log1p(math.e) / 2, 0.6], rel=1e-15)
+    assert ref_act.backward(act, [9.0, 9.0], [1.0, 1.0], z_row=[0.5, 0.6]) == pytest.approx(
+        [1 / (1 + math.exp(-1.0)), 1.0], rel=1e-15)
+    # No overflow, whatever the threshold: log(1 + e^800) = 800 + log1p(e^-800)
+    assert ref_act.forward(Activation("softplus", threshold=1e4), [800.0, -800.0]) == [800.0, 0.0]
+
+
+@pytest.mark.parametrize("name", ["gelu", "gelu_tanh", "silu", "softplus"])
+def test_backward_that_reads_z_asks_for_it(name):
+    with pytest.raises(ValueError, match=f"backward pass of {name} reads z"):
+        ref_act.backward(name, [0.5], [1.0])
+
+
 ALL_ACTIVATIONS = ["identity", "relu", Activation("leaky_relu", negative_slope=0.01),
-                   Activation("leaky_relu", negative_slope=0.3), "sigmoid", "tanh", "softmax"]
+                   Activation("leaky_relu", negative_slope=0.3), "sigmoid", "tanh", "softmax",
+                   "gelu", "gelu_tanh", "silu", "elu", Activation("elu", alpha=0.3), "softplus",
+                   Activation("softplus", beta=3.0, threshold=2.0)]
 
 
 @pytest.mark.parametrize("activation", ALL_ACTIVATIONS, ids=str)
@@ -195,7 +257,7 @@ def test_backward_is_the_vector_jacobian_product_of_forward(activation):
     z = [0.7, -1.3, 0.2, 2.1]
     g = [0.5, -2.0, 1.5, 0.25]
     a = ref_act.forward(activation, z)
-    got = ref_act.backward(activation, a, g)
+    got = ref_act.backward(activation, a, g, z_row=z)
     h = 1e-6
     for j in range(len(z)):
         up = ref_act.forward(activation, [v + h if i == j else v for i, v in enumerate(z)])
@@ -206,8 +268,8 @@ def test_backward_is_the_vector_jacobian_product_of_forward(activation):
 
 def test_activation_names_and_objects_agree():
     assert ref_act.forward("tanh", [0.3]) == ref_act.forward(Activation("tanh"), [0.3])
-    with pytest.raises(ValueError, match="unknown activation 'gelu'"):
-        ref_act.forward("gelu", [0.0])
+    with pytest.raises(ValueError, match="unknown activation 'swish'"):
+        ref_act.forward("swish", [0.0])
 
 
 # -- losses -------------------------------------------------------------------------
