@@ -20,9 +20,14 @@ from opset 20) and otherwise these decompositions, with fastnet's formulas
 - ``gelu``: ``0.5 x (1 + Erf(x / sqrt 2))`` below opset 20;
 - ``gelu_tanh``: ``0.5 x (1 + Tanh(sqrt(2/pi) (x + 0.044715 x^3)))`` below opset 20;
 - ``silu``: ``x Sigmoid(x)``;
-- ``softplus``: ``Where(beta x > threshold, x, Softplus(beta x) / beta)`` (torch's rule).
+- ``softplus``: ``Where(beta x > threshold, x, s(beta x) / beta)`` (torch's rule), with
+  ``s(t) = Relu(t) + Log(1 + Exp(-Abs(t)))`` (ONNX's ``Softplus`` overflows for large
+  ``t`` and ONNX Runtime has no float64 kernel of it).
 
-The default opset, 17, is read by every ONNX Runtime since 1.12. Needs the
+The default opset, 17, is read by every ONNX Runtime since 1.12. ONNX Runtime
+(1.32) has no float64 ``Erf`` kernel, so it cannot run a float64 network with
+``gelu``; the graph is valid ONNX and other runtimes (onnx's reference
+evaluator) run it, and a float32 copy of the network runs everywhere. Needs the
 ``onnx`` package (``pip install 'fastnet[onnx]'``), imported when called.
 """
 
@@ -101,7 +106,10 @@ def _gelu_tanh(g: _Graph, x: str, params: dict[str, float]) -> str:
 def _softplus(g: _Graph, x: str, params: dict[str, float]) -> str:
     beta, threshold = params.get("beta", 1.0), params.get("threshold", 20.0)
     scaled = g.op("Mul", x, g.constant("beta", beta))
-    smooth = g.op("Div", g.op("Softplus", scaled), g.constant("beta", beta))
+    # log(1 + e^t) as max(t, 0) + log(1 + e^-|t|), as fastnet computes it: no overflow, and unlike
+    # ONNX's Softplus it has float64 kernels in ONNX Runtime.
+    tail = g.op("Log", g.op("Add", g.constant("one", 1.0), g.op("Exp", g.op("Neg", g.op("Abs", scaled)))))
+    smooth = g.op("Div", g.op("Add", g.op("Relu", scaled), tail), g.constant("beta", beta))
     linear = g.op("Greater", scaled, g.constant("threshold", threshold))
     return g.op("Where", linear, x, smooth)
 
