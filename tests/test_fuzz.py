@@ -264,7 +264,7 @@ def valid_Y(Y, n, net):
         return False
     if loss == "binary_cross_entropy":
         return bool(((v >= 0) & (v <= 1)).all())
-    if loss == "cross_entropy":
+    if loss in ("cross_entropy", "poisson"):
         return bool((v >= 0).all())
     return True
 

@@ -204,7 +204,7 @@ from fastnet._core.activations cimport (activation_forward, activation_backward,
                                         IDENTITY, RELU, LEAKY_RELU, SIGMOID, TANH, SOFTMAX,
                                         GELU, GELU_TANH, SILU, ELU, SOFTPLUS, SoftplusParams)
 from fastnet._core.losses cimport (loss_gradient, HALF_MSE, MSE, MAE, HUBER,
-                                   BINARY_CROSS_ENTROPY, CROSS_ENTROPY)
+                                   BINARY_CROSS_ENTROPY, CROSS_ENTROPY, POISSON, QUANTILE, LOG_COSH)
 from fastnet._core.optimizers cimport optimizer_step, SGD, ADAM, ADAMW, RMSPROP, ADAGRAD
 from fastnet._core.dense cimport dense_forward, dense_backward
 
@@ -213,7 +213,8 @@ def kernel_ids():
     """The enum values as this module sees them at compile time."""
     return ([<int>IDENTITY, <int>RELU, <int>LEAKY_RELU, <int>SIGMOID, <int>TANH, <int>SOFTMAX,
              <int>GELU, <int>GELU_TANH, <int>SILU, <int>ELU, <int>SOFTPLUS],
-            [<int>HALF_MSE, <int>MSE, <int>MAE, <int>HUBER, <int>BINARY_CROSS_ENTROPY, <int>CROSS_ENTROPY],
+            [<int>HALF_MSE, <int>MSE, <int>MAE, <int>HUBER, <int>BINARY_CROSS_ENTROPY, <int>CROSS_ENTROPY,
+             <int>POISSON, <int>QUANTILE, <int>LOG_COSH],
             [<int>SGD, <int>ADAM, <int>ADAMW, <int>RMSPROP, <int>ADAGRAD])
 
 
@@ -381,12 +382,15 @@ def test_downstream_explicit_specialisation(downstream):
 
 @pytest.mark.parametrize("name", list(LOSSES))
 def test_downstream_loss_matches_reference(downstream, name, dtype):
-    loss = Loss(name, delta=0.5) if name == "huber" else Loss(name)
+    params = {"huber": {"delta": 0.5}, "quantile": {"q": 0.3}}.get(name, {})
+    loss = Loss(name, **params)
     out = _rng(4).normal(size=(6, 3)).astype(dtype)
     if name == "binary_cross_entropy":
         y = _rng(5).uniform(size=(6, 3)).astype(dtype)
     elif name == "cross_entropy":
         y = np.eye(3, dtype=dtype)[_rng(5).integers(0, 3, size=6)]
+    elif name == "poisson":
+        y = _rng(5).poisson(1.5, size=(6, 3)).astype(dtype)
     else:
         y = _rng(5).normal(size=(6, 3)).astype(dtype)
     grad = np.empty_like(out)

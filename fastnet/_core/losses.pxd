@@ -10,13 +10,17 @@ cpdef enum LossId:
     HUBER = 3
     BINARY_CROSS_ENTROPY = 4
     CROSS_ENTROPY = 5
+    POISSON = 6
+    QUANTILE = 7
+    LOG_COSH = 8
 
 # Returns the loss, a mean over the n_rows samples, accumulated in double.
 # out (n_rows x n_cols): the activated output o, or the logits z for the two
-# cross-entropies (fused with sigmoid / softmax). y: targets of the same shape
-# (one-hot or probability rows for cross-entropy).
+# cross-entropies (fused with sigmoid / softmax), or the log-rate for poisson.
+# y: targets of the same shape (one-hot or probability rows for cross-entropy,
+# counts >= 0 for poisson).
 # grad: if not NULL, receives dL/do (dL/dz for the fused losses) of the mean loss.
-# param: huber's delta, else unused.
+# param: huber's delta, quantile's q, else unused.
 cdef double loss_gradient(int loss, double param,
                           Py_ssize_t n_rows, Py_ssize_t n_cols,
                           const floating* out,                  # IN

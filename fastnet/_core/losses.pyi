@@ -19,11 +19,14 @@ class LossId(IntEnum):  # cpdef enum LossId (C int); order of fastnet.losses.LOS
     HUBER = 3
     BINARY_CROSS_ENTROPY = 4
     CROSS_ENTROPY = 5
+    POISSON = 6
+    QUANTILE = 7
+    LOG_COSH = 8
 
 def loss_gradient_py(
     loss: int,  # int: a LossId
-    param: float,  # double: huber's delta, else unused
-    out: _Floats,  # const floating[:, ::1] (n_rows, n_cols): outputs, or logits for the cross-entropies; IN
+    param: float,  # double: huber's delta, quantile's q, else unused
+    out: _Floats,  # const floating[:, ::1] (n_rows, n_cols): outputs, logits for the cross-entropies, log-rates for poisson; IN
     y: _Floats,  # const floating[:, ::1], same shape and dtype: targets; IN
     grad: _Floats | None = None,  # floating[:, ::1] or None; OUT: d(mean loss)/d(out)
 ) -> float: ...  # double: the mean loss

@@ -17,9 +17,12 @@
 #      max(z, 0) - z y + log1p(exp(-|z|)), CE through log-sum-exp shifted by the
 #      row maximum. Cross-entropy works row by row with scalars only: the
 #      exponentials are recomputed in the gradient pass instead of being stored.
-#   E. `loss_gradient_py` at the end is the Python-callable twin, for the tests.
+#   E. poisson reads the log-rate (log link, as PyTorch's PoissonNLLLoss with
+#      log_input=True, full=False); log_cosh goes through |d| + log1p(exp(-2|d|))
+#      - log 2, which never overflows (cosh itself does past |d| ~ 710).
+#   F. `loss_gradient_py` at the end is the Python-callable twin, for the tests.
 from cython cimport floating
-from libc.math cimport exp, log, log1p, fabs, copysign
+from libc.math cimport exp, log, log1p, fabs, copysign, tanh, M_LN2
 
 
 ctypedef struct loss_grad:
@@ -80,6 +83,43 @@ cdef inline loss_grad _closs_binary_cross_entropy(double z, double y) noexcept n
     return lg
 
 
+cdef inline loss_grad _closs_poisson(double o, double y) noexcept nogil:
+    # o is the log-rate: the negative log-likelihood without the log(y!) term,
+    # which does not depend on o (PyTorch's full=False).
+    cdef double rate = exp(o)
+    cdef loss_grad lg
+    lg.loss = rate - y * o
+    lg.grad = rate - y
+    return lg
+
+
+cdef inline loss_grad _closs_quantile(double o, double y, double q) noexcept nogil:
+    # Pinball loss of the residual r = y - o: q r above the target, (q - 1) r
+    # below. At r = 0 the gradient is 0 (a point of the subdifferential
+    # [-q, 1 - q]; no push when exactly right, as mae's sign(0) = 0).
+    cdef double r = y - o
+    cdef loss_grad lg
+    if r > 0:
+        lg.loss = q * r
+        lg.grad = -q
+    elif r < 0:
+        lg.loss = (q - 1.0) * r
+        lg.grad = 1.0 - q
+    else:
+        lg.loss = 0.0
+        lg.grad = 0.0
+    return lg
+
+
+cdef inline loss_grad _closs_log_cosh(double o, double y) noexcept nogil:
+    cdef double d = o - y
+    cdef double abs_d = fabs(d)
+    cdef loss_grad lg
+    lg.loss = abs_d + log1p(exp(-2.0 * abs_d)) - M_LN2
+    lg.grad = tanh(d)
+    return lg
+
+
 cdef inline loss_grad _closs(int loss, double param, double o, double y) noexcept nogil:
     if loss == HALF_MSE:
         return _closs_half_squared(o, y)
@@ -89,8 +129,14 @@ cdef inline loss_grad _closs(int loss, double param, double o, double y) noexcep
         return _closs_absolute(o, y)
     elif loss == HUBER:
         return _closs_huber(o, y, param)
-    else:
+    elif loss == BINARY_CROSS_ENTROPY:
         return _closs_binary_cross_entropy(o, y)
+    elif loss == POISSON:
+        return _closs_poisson(o, y)
+    elif loss == QUANTILE:
+        return _closs_quantile(o, y, param)
+    else:
+        return _closs_log_cosh(o, y)
 
 
 # --- Loops over the block -------------------------------------------------------------
@@ -173,8 +219,8 @@ def loss_gradient_py(int loss, double param, const floating[:, ::1] out not None
     If grad (same shape and dtype) is given it receives the gradient of the
     mean loss with respect to out (the logits for the two cross-entropies).
     """
-    if not 0 <= loss <= CROSS_ENTROPY:
-        raise ValueError(f"unknown loss id {loss}; expected 0 to {<int>CROSS_ENTROPY}")
+    if not 0 <= loss <= LOG_COSH:
+        raise ValueError(f"unknown loss id {loss}; expected 0 to {<int>LOG_COSH}")
     cdef Py_ssize_t n_rows = out.shape[0], n_cols = out.shape[1]
     if y.shape[0] != n_rows or y.shape[1] != n_cols:
         raise ValueError(f"out has shape {(n_rows, n_cols)} but y has {(y.shape[0], y.shape[1])}")

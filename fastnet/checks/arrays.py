@@ -224,6 +224,8 @@ def as_targets(Y: npt.ArrayLike, n_samples: int, criterion: Any, n_outputs: int,
     if criterion.name == "cross_entropy" and (arr < 0).any():
         raise ValueError(f"{name} rows are class probabilities for cross_entropy and must be >= 0, "
                          f"got {arr.min():g}")
+    if criterion.name == "poisson" and (arr < 0).any():
+        raise ValueError(f"{name} holds counts for poisson and must be >= 0, got {arr.min():g}")
     return arr
 
 

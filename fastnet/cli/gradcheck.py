@@ -76,11 +76,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _random_targets(loss: str, n_samples: int, n_outputs: int, rng: np.random.Generator) -> TargetArray:
-    """Targets of the form ``loss`` takes: class indices, 0/1 per output, or numbers."""
+    """Targets of the form ``loss`` takes: class indices, 0/1 per output, counts, or numbers."""
     if loss == "cross_entropy":
         return rng.integers(0, n_outputs, size=n_samples)
     if loss == "binary_cross_entropy":
         return (rng.uniform(size=(n_samples, n_outputs)) > 0.5).astype(np.float64)
+    if loss == "poisson":
+        return rng.poisson(2.0, size=(n_samples, n_outputs)).astype(np.float64)
     return rng.normal(size=(n_samples, n_outputs))
 
 

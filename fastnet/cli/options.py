@@ -69,6 +69,17 @@ def fraction(text: str) -> float:
     return value
 
 
+def open_fraction(text: str) -> float:
+    """A number strictly between 0 and 1: the q of the quantile loss."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1), got {text}")
+    return value
+
+
 def hidden_widths(text: str) -> list[int]:
     """``128,64`` -> [128, 64]; an empty string or ``none`` -> no hidden layer."""
     if text.strip().lower() in ("", "none"):

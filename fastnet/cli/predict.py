@@ -2,7 +2,8 @@
 
 The model picks its feature columns from the data by name. Class labels are
 written as the training file had them; numbers with the digits that the
-model's dtype holds (float32: 8, float64: 17, enough to round-trip). When the
+model's dtype holds (float32: 8, float64: 17, enough to round-trip); a poisson
+model's are the expected counts, the exponential of its log-rate. When the
 data holds the target too, a last line says how good the predictions are (on
 stderr when stdout carries the CSV, so that a pipe gets only the CSV).
 """
@@ -24,7 +25,7 @@ from .messages import info
 from .models import load_model, model_features
 from .options import Subcommands
 from .tables import Table, read_table
-from .targets import ClassLabel, label_strings
+from .targets import ClassLabel, label_strings, predicted_values
 
 __all__ = ["register", "run"]
 
@@ -58,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
     if classes:
         predictions = _class_predictions(net, out, classes, target, args.proba)
     else:
+        out = predicted_values(net.criterion.name, out)
         predictions = _value_predictions(net, out, target)
     _write(predictions, args.out)
     if net.metadata.get("target") in table.columns:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -47,6 +47,12 @@ class EncodedTarget:
         if self.classes is None or self.loss == "binary_cross_entropy":
             return 1
         return len(self.classes)
+
+    @property
+    def scalable(self) -> bool:
+        """Whether training may standardise the target: a number to regress, and not
+        poisson's counts (they must stay >= 0, and the output is their log-rate)."""
+        return self.classes is None and self.loss != "poisson"
 
 
 def as_numbers(values: Column | Sequence[object]) -> npt.NDArray[np.float64] | None:
@@ -91,6 +97,12 @@ def encode_target(table: Table, target: str, loss: str) -> EncodedTarget:
         raise CLIError(f"target column {target!r} holds text such as {str(bad)!r}, but --loss {loss} "
                        "needs numbers; use --loss cross_entropy (or auto) for class labels")
     return EncodedTarget(loss, numbers, None)
+
+
+def predicted_values(loss: str, out: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.floating[Any]]:
+    """A regressor's output in the target's units: for poisson the network gives the log-rate,
+    and the expected count is its exponential."""
+    return np.exp(out) if loss == "poisson" else out
 
 
 def _check_no_missing(table: Table, target: str, raw: Column, numbers: npt.NDArray[np.float64] | None) -> None:

@@ -20,14 +20,15 @@ from .._version import __version__
 from ..io import save
 from ..nn.activations import ACTIVATIONS
 from ..nn.init import INITIALIZERS
-from ..nn.losses import LOSSES
+from ..nn.losses import LOSSES, Loss
 from ..nn.network import Network
 from ..optim.optimizers import OPTIMIZERS
 from .messages import CLIError, info
-from .options import Subcommands, add_no_progress, add_seed, fraction, hidden_widths, int_at_least, positive_float
+from .options import (Subcommands, add_no_progress, add_seed, fraction, hidden_widths, int_at_least, open_fraction,
+                      positive_float)
 from .standardize import Standardisation
 from .tables import read_table
-from .targets import MAX_AUTO_CLASSES, EncodedTarget, TargetArray, encode_target
+from .targets import MAX_AUTO_CLASSES, EncodedTarget, TargetArray, encode_target, predicted_values
 
 __all__ = ["register", "run"]
 
@@ -49,6 +50,9 @@ def register(commands: Subcommands) -> None:
     parser.add_argument("--loss", choices=["auto", *LOSSES], default="auto",
                         help=f"auto: cross_entropy if the target holds <= {MAX_AUTO_CLASSES} integer values "
                              "or text, else mse")
+    parser.add_argument("--quantile", type=open_fraction, default=None, metavar="Q",
+                        help="with --loss quantile: the share of targets the prediction should lie "
+                             "above (default: 0.5, the median)")
     parser.add_argument("--optimizer", choices=list(OPTIMIZERS), default="adam")
     parser.add_argument("--lr", type=positive_float, default=1e-3)
     parser.add_argument("--epochs", type=int_at_least(0), default=50)
@@ -91,18 +95,25 @@ class Split:
 def run(args: argparse.Namespace) -> int:
     """The ``train`` subcommand; returns the exit code."""
     _check_out_path(args.out)
+    if args.quantile is not None and args.loss != "quantile":
+        raise CLIError(f"--quantile {args.quantile} needs --loss quantile, got --loss {args.loss}")
     data = _read_training_data(args.data, args.target, args.loss)
     split = _split_rows(data, args.validation_split, args.seed)
-    scaling = Standardisation.fit(split.X_train, split.y_train, scale_target=data.target.classes is None,
+    scaling = Standardisation.fit(split.X_train, split.y_train, scale_target=data.target.scalable,
                                   enabled=args.standardize)
     net = Network.mlp([data.X.shape[1], *args.hidden, data.target.n_outputs], activation=args.activation,
-                      loss=data.target.loss, dtype=args.dtype, seed=args.seed,
+                      loss=_loss(data.target.loss, args.quantile), dtype=args.dtype, seed=args.seed,
                       init=None if args.init == "auto" else args.init)
     _describe(args, data, split, net)
     _fit(net, args, scaling, split)
     _report(net, data.target, scaling, split)
     _save(net, args, data, scaling)
     return 0
+
+
+def _loss(name: str, quantile: float | None) -> Loss:
+    """The loss by name, with --quantile's q for the quantile loss."""
+    return Loss(name, q=quantile) if quantile is not None else Loss(name)
 
 
 def _check_out_path(out: str) -> None:
@@ -185,6 +196,7 @@ def _metrics(net: Network, X: npt.NDArray[np.float64], y: TargetArray, target: E
     if target_scaling is not None:
         y_mean, y_scale = target_scaling
         out, truth = out * y_scale + y_mean, truth * y_scale + y_mean
+    out = np.asarray(predicted_values(target.loss, out), dtype=np.float64)
     err = out[:, 0] - truth
     figures["rmse"] = float(np.sqrt(np.mean(err ** 2)))
     figures["mae"] = float(np.mean(np.abs(err)))

@@ -23,6 +23,9 @@ LOSSES: dict[str, tuple[dict[str, float], str | None]] = {
     "huber": ({"delta": 1.0}, None),
     "binary_cross_entropy": ({}, "sigmoid"),
     "cross_entropy": ({}, "softmax"),
+    "poisson": ({}, None),         # reads the log-rate (log link): exp(o) - y o
+    "quantile": ({"q": 0.5}, None),  # pinball loss; q = 0.5 is half of mae
+    "log_cosh": ({}, None),
 }
 
 
@@ -40,6 +43,12 @@ class Loss(NamedFunction):
     def _check_params(self, params: dict[str, float]) -> dict[str, float]:
         if "delta" in params:
             params["delta"] = check_real("delta", params["delta"], low=0.0, low_open=True)
+        if "q" in params:
+            # q = 0 or 1 would ask for the minimum or maximum of the targets: no finite fit.
+            q = check_real("q", params["q"])
+            if not 0.0 < q < 1.0:
+                raise ValueError(f"q must lie in the open interval (0, 1) for the quantile loss, got {q!r}")
+            params["q"] = q
         return params
 
     @property

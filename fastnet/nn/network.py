@@ -62,8 +62,8 @@ class Network:
     layers : list of Dense
         The layer stack; each layer's ``n_in`` is the previous layer's ``n_out``.
     loss : str or Loss
-        One of ``fastnet.LOSSES`` (``"mse"``, ``"half_mse"``, ``"mae"``, ``"huber"``,
-        ``"binary_cross_entropy"``, ``"cross_entropy"``).
+        A name from ``fastnet.LOSSES`` (``"mse"``, ``"huber"``, ``"cross_entropy"``, ``"poisson"``,
+        ``"quantile"``, ...), or a ``Loss`` with its parameter (``Loss("quantile", q=0.9)``).
     dtype : "float32" (default) or "float64"
     seed : int
         Seeds the initialisation and the shuffling (docs/MATH.md).

@@ -146,6 +146,8 @@ def as_targets(Y: object, n_rows: int, loss: Loss, n_outputs: int) -> list[list[
                 if not 0.0 <= y <= 1.0:
                     raise ValueError(f"Y must lie in [0, 1] for binary_cross_entropy, got {y!r} "
                                      f"at row {r}, column {c}")
+    if loss.name == "poisson" and any(y < 0 for row in rows for y in row):
+        raise ValueError(f"Y holds counts for poisson and must be >= 0, got {min(min(row) for row in rows):g}")
     return rows
 
 

@@ -5,7 +5,8 @@ loss over the batch and its gradient with respect to ``out_rows``.
 
 What ``out_rows`` holds depends on the loss:
 
-* the regression losses read the network's activated output ``o`` and give ``dL/do``;
+* the regression losses read the network's activated output ``o`` and give ``dL/do``
+  (for poisson ``o`` is the log-rate: the log link);
 * the two cross-entropies read the output layer's logits ``z`` (before the
   sigmoid / softmax they are fused with) and give ``dL/dz`` directly. The
   fused gradient is the famous ``p - y``: simpler and more stable than going
@@ -67,6 +68,30 @@ def _binary_cross_entropy(z: float, y: float, param: float) -> tuple[float, floa
     return value, sigmoid(z) - y
 
 
+def _poisson(o: float, y: float, param: float) -> tuple[float, float]:
+    # o is the log-rate (log link): the negative log-likelihood exp(o) - y o, less the
+    # log(y!) term that does not depend on o (PyTorch's full=False).
+    rate = math.exp(o)
+    return rate - y * o, rate - y
+
+
+def _quantile(o: float, y: float, q: float) -> tuple[float, float]:
+    # The pinball loss of r = y - o: q r when the output is below the target, (q - 1) r
+    # above it. At r = 0 the gradient is 0, a point of the subdifferential [-q, 1 - q].
+    r = y - o
+    if r > 0:
+        return q * r, -q
+    if r < 0:
+        return (q - 1.0) * r, 1.0 - q
+    return 0.0, 0.0
+
+
+def _log_cosh(o: float, y: float, param: float) -> tuple[float, float]:
+    # log(cosh(d)) = |d| + log(1 + e^(-2|d|)) - log 2: cosh itself overflows past |d| ~ 710.
+    d = o - y
+    return abs(d) + math.log1p(math.exp(-2.0 * abs(d))) - math.log(2.0), math.tanh(d)
+
+
 def _elementwise(point: PointLoss) -> RowKernel:
     """A row kernel that applies ``point`` to each entry and sums."""
     def row_kernel(out_row: Sequence[float], y_row: Sequence[float], param: float) -> tuple[float, list[float]]:
@@ -98,6 +123,9 @@ KERNELS: dict[str, tuple[RowKernel, Literal["rows", "entries"]]] = {
     "huber": (_elementwise(_huber), "entries"),
     "binary_cross_entropy": (_elementwise(_binary_cross_entropy), "entries"),
     "cross_entropy": (_cross_entropy, "rows"),
+    "poisson": (_elementwise(_poisson), "entries"),
+    "quantile": (_elementwise(_quantile), "entries"),
+    "log_cosh": (_elementwise(_log_cosh), "entries"),
 }
 
 

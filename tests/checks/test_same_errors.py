@@ -129,6 +129,11 @@ MISTAKES = {
                                                                  negative_slope=-0.1),
     "mlp: binary_cross_entropy with tanh output": lambda lib: lib.Network.mlp(
         [3, 2, 1], output_activation="tanh", loss="binary_cross_entropy"),
+    "mlp: quantile with q = 1": lambda lib: lib.Network.mlp([3, 2, 1], loss=fastnet.Loss("quantile", q=1.0)),
+    "fit: negative poisson count": lambda lib: lib.Network.mlp([2, 3, 1], loss="poisson", seed=0).fit(
+        X, [[1.0], [-2.0], [0.0]]),
+    "loss: negative poisson count": lambda lib: lib.Network.mlp([2, 3, 1], loss="poisson", seed=0).loss(
+        X, [[1.0], [-2.0], [0.0]]),
     # -- the flat parameters ------------------------------------------------------------
     "params: too few": lambda lib: setattr(regressor(lib), "params", [0.0, 1.0, 2.0]),
     "params: a number": lambda lib: setattr(regressor(lib), "params", 1.0),

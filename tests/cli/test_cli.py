@@ -245,6 +245,68 @@ def test_binary_cross_entropy_classifier(tmp_path, capsys, classes_csv):
     assert np.mean(predicted == label) > 0.9
 
 
+@pytest.fixture
+def counts_csv(tmp_path):
+    """Counts whose log-rate is linear in the features: y ~ Poisson(exp(0.7 a - 0.5 b + 1))."""
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(600, 2))
+    rate = np.exp(0.7 * X[:, 0] - 0.5 * X[:, 1] + 1.0)
+    y = rng.poisson(rate)
+    rows = [[f"{a:.8g}", f"{b:.8g}", int(t)] for (a, b), t in zip(X, y)]
+    return write_csv(tmp_path / "counts.csv", ["a", "b", "n"], rows), X, rate
+
+
+def test_poisson_trains_on_raw_counts_and_predicts_expected_counts(tmp_path, capsys, counts_csv):
+    data, X, rate = counts_csv
+    model = tmp_path / "p.npz"
+    code, out, err = run(capsys, "train", data, "--target", "n", "--loss", "poisson", "--hidden", "none",
+                         "--lr", "0.05", "--epochs", "40", "--dtype", "float64", "--out", model, "--no-progress")
+    assert code == 0, err
+    assert "regression, loss poisson" in out
+    net = fastnet.load(model)
+    # Counts stay counts (a standardised target would go negative); the features are still scaled.
+    assert net.metadata["standardization"]["target_scale"] is None
+    assert net.metadata["standardization"]["feature_scale"] is not None
+    code, out, err = run(capsys, "predict", model, data)
+    assert code == 0, err
+    predicted = np.array([float(v) for v in out.strip().splitlines()[1:]])
+    # The expected counts exp(log-rate), not the log-rates the network outputs.
+    np.testing.assert_allclose(predicted, np.exp(net.predict(X)[:, 0]), rtol=1e-6)   # X as the CSV rounds it
+    assert np.median(np.abs(predicted / rate - 1)) < 0.1
+
+
+def test_negative_counts_for_poisson_are_one_line(tmp_path, capsys):
+    data = write_csv(tmp_path / "neg.csv", ["a", "n"], [[0.1, 2], [0.5, -1], [0.9, 0], [1.3, 4]])
+    code, out, err = run(capsys, "train", data, "--target", "n", "--loss", "poisson", "--validation-split", "0",
+                         "--out", tmp_path / "o.npz", "--no-progress")
+    assert code == 1 and err == "fastnet: error: Y holds counts for poisson and must be >= 0, got -1\n"
+    assert not os.path.exists(tmp_path / "o.npz")
+
+
+@pytest.mark.parametrize("q", [0.2, 0.9])
+def test_quantile_option_sets_q(tmp_path, capsys, regression_csv, q):
+    data, X, y = regression_csv
+    model = tmp_path / "q.npz"
+    code, out, err = run(capsys, "train", data, "--target", "price", "--loss", "quantile", "--quantile", q,
+                         "--hidden", "none", "--lr", "0.02", "--epochs", "150", "--validation-split", "0",
+                         "--dtype", "float64", "--out", model, "--no-progress")
+    assert code == 0, err
+    net = fastnet.load(model)
+    assert net.criterion == fastnet.Loss("quantile", q=q)
+    assert abs(np.mean(y <= net.predict(X)[:, 0]) - q) < 0.08
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--loss", "mse", "--quantile", "0.3"], "--quantile 0.3 needs --loss quantile, got --loss mse"),
+    (["--loss", "quantile", "--quantile", "1"], r"--quantile: must be in \(0, 1\), got 1"),
+])
+def test_quantile_option_errors(tmp_path, capsys, regression_csv, argv, message):
+    data, _, _ = regression_csv
+    code, out, err = run(capsys, "train", data, "--target", "price", *argv, "--out", tmp_path / "o.npz")
+    assert code != 0 and err.startswith("fastnet: error: ") and err.count("\n") == 1, err
+    assert re.search(message, err), err
+
+
 # -- gradcheck, demo, bench, version ---------------------------------------------------------
 def test_gradcheck_on_random_networks(capsys):
     code, out, err = run(capsys, "gradcheck")

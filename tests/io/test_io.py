@@ -27,6 +27,8 @@ def data(n_features, n_outputs, loss, n=40, seed=0):
         Y = rng.integers(0, n_outputs, size=n)
     elif loss == "binary_cross_entropy":
         Y = (rng.uniform(size=(n, n_outputs)) > 0.5).astype(float)
+    elif loss == "poisson":
+        Y = rng.poisson(1.5, size=(n, n_outputs)).astype(float)
     else:
         Y = rng.normal(size=(n, n_outputs))
     return X, Y
@@ -55,6 +57,9 @@ CASES = [
     ("silu", "binary_cross_entropy"),
     (Activation("elu", alpha=0.5), "mse"),
     (Activation("softplus", beta=2.0, threshold=1.0), "huber"),
+    ("tanh", "poisson"),
+    ("relu", Loss("quantile", q=0.8)),
+    ("sigmoid", "log_cosh"),
 ]
 
 
@@ -83,6 +88,16 @@ def test_parameters_of_activation_and_loss_survive(tmp_path):
     loaded = fastnet.load(io.save(net, tmp_path / "m.npz"))
     assert loaded.layers[0].activation.params == {"negative_slope": 0.3}
     assert loaded.criterion.params == {"delta": 0.25}
+
+
+def test_quantile_q_survives(tmp_path):
+    net, X, Y = trained("relu", Loss("quantile", q=0.15), "float64")
+    loaded = fastnet.load(io.save(net, tmp_path / "m.npz"))
+    assert loaded.criterion == Loss("quantile", q=0.15) != Loss("quantile")
+    # q changes the loss: the loaded one is the q = 0.15 loss, not the default 0.5.
+    median = Network([Dense(l.n_in, l.n_out, l.activation) for l in net.layers], loss="quantile", dtype="float64")
+    median.params = loaded.params
+    assert loaded.loss(X, Y) == net.loss(X, Y) != median.loss(X, Y)
     # Changing either would change the numbers: the file carries what matters.
     other = Network([Dense(l.n_in, l.n_out, "leaky_relu" if k < 2 else "identity")
                      for k, l in enumerate(net.layers)], loss="huber", dtype="float64")

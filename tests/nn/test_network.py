@@ -36,6 +36,11 @@ LOSS_CASES = [
     ("binary_cross_entropy", {}, "probabilities"),
     ("cross_entropy", {}, "indices"),
     ("cross_entropy", {}, "probabilities"),
+    ("poisson", {}, "counts"),
+    ("quantile", {"q": 0.5}, "real"),
+    ("quantile", {"q": 0.1}, "real"),
+    ("quantile", {"q": 0.8}, "real"),
+    ("log_cosh", {}, "real"),
 ]
 
 
@@ -46,6 +51,8 @@ def make_targets(kind, n, k, rng):
         return (rng.uniform(size=(n, k)) > 0.5).astype(float)
     if kind == "indices":
         return rng.integers(0, k, size=n)
+    if kind == "counts":
+        return rng.poisson(2.0, size=(n, k)).astype(float)
     p = rng.uniform(0.1, 1.0, size=(n, k))
     return p / p.sum(axis=1, keepdims=True) if kind == "probabilities" else p
 
@@ -196,7 +203,9 @@ def test_fit_matches_the_reference(make_optimizer, batch_size, dtype):
 
 @pytest.mark.parametrize("loss_name,target_kind", [("cross_entropy", "indices"),
                                                    ("binary_cross_entropy", "binary"),
-                                                   ("huber", "real"), ("mae", "real")])
+                                                   ("huber", "real"), ("mae", "real"),
+                                                   ("poisson", "counts"), ("quantile", "real"),
+                                                   ("log_cosh", "real")])
 @pytest.mark.parametrize("shuffle", [True, False])
 def test_fit_matches_the_reference_for_each_loss(loss_name, target_kind, shuffle, dtype):
     rng = np.random.default_rng(5)
@@ -402,7 +411,9 @@ def test_two_threads_train_two_networks_at_once(no_forced_switches):
 
 @pytest.mark.parametrize("loss_name,target_kind", [("mse", "real"), ("half_mse", "real"), ("huber", "real"),
                                                    ("cross_entropy", "indices"),
-                                                   ("binary_cross_entropy", "binary")])
+                                                   ("binary_cross_entropy", "binary"),
+                                                   ("poisson", "counts"), ("quantile", "real"),
+                                                   ("log_cosh", "real")])
 def test_weighted_loss_and_gradients_match_the_reference(loss_name, target_kind, dtype):
     rng = np.random.default_rng(11)
     X = rng.normal(size=(9, 3))

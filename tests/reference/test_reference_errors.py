@@ -5,6 +5,7 @@ import math
 import pytest
 
 from fastnet.activations import Activation
+from fastnet.losses import Loss
 from fastnet.reference import SGD, Dense, Network
 
 X = [[0.0, 1.0], [1.0, 0.0], [0.5, 0.5]]
@@ -140,6 +141,19 @@ def test_bce_targets_outside_0_1(target):
     net = Network.mlp([2, 3, 1], loss="binary_cross_entropy", seed=0)
     with pytest.raises(ValueError, match=r"Y must lie in \[0, 1\] for binary_cross_entropy"):
         net.fit(X, [0.0, target, 1.0])
+
+
+@pytest.mark.parametrize("method", ["fit", "loss", "backward"])
+def test_poisson_counts_below_zero(method):
+    net = Network.mlp([2, 3, 1], loss="poisson", seed=0)
+    with pytest.raises(ValueError, match="Y holds counts for poisson and must be >= 0, got -1"):
+        getattr(net, method)(X, [0.0, -1.0, 4.0])
+
+
+@pytest.mark.parametrize("q", [0.0, 1.0, -0.5, 2.0])
+def test_quantile_q_outside_0_1(q):
+    with pytest.raises(ValueError, match=r"q must lie in the open interval \(0, 1\)"):
+        Network.mlp([2, 3, 1], loss=Loss("quantile", q=q))
 
 
 # -- construction ------------------------------------------------------------------------------

@@ -374,6 +374,41 @@ def test_cross_entropy_extreme_logits():
     assert value == 2e300
 
 
+def test_poisson_reads_the_log_rate():
+    # o = log-rate: exp(o) - y o per entry, gradient exp(o) - y, mean over n k = 4.
+    o, y = [[0.0, math.log(2.0)], [1.0, -1.0]], [[1.0, 3.0], [0.0, 2.0]]
+    value, grad = ref_loss.loss_gradient("poisson", o, y)
+    terms = [1.0 - 0.0, 2.0 - 3.0 * math.log(2.0), math.e - 0.0, math.exp(-1.0) + 2.0]
+    assert value == pytest.approx(sum(terms) / 4, rel=1e-15)
+    assert flat(grad) == pytest.approx([0.0, (2.0 - 3.0) / 4, math.e / 4, (math.exp(-1.0) - 2.0) / 4], rel=1e-15)
+
+
+def test_quantile_weighs_the_two_sides_by_q_and_1_minus_q():
+    # r = y - o = -D = [[-1, -1, 0], [-2, -3, 2]]: the output is above the target
+    # five times (weight 1 - q), exactly on it once, below it once (weight q).
+    value, grad = ref_loss.loss_gradient(Loss("quantile", q=0.9), O, Y)
+    assert value == pytest.approx((0.1 * (1 + 1 + 2 + 3) + 0.9 * 2) / 6, rel=1e-15)
+    # d/do: 1 - q above, -q below, 0 at r = 0 (the subgradient convention).
+    assert flat(grad) == pytest.approx([0.1 / 6, 0.1 / 6, 0.0, 0.1 / 6, 0.1 / 6, -0.9 / 6], rel=1e-15)
+
+
+def test_quantile_at_one_half_is_half_of_mae():
+    value, grad = ref_loss.loss_gradient("quantile", O, Y)
+    mae_value, mae_grad = ref_loss.loss_gradient("mae", O, Y)
+    assert value == pytest.approx(mae_value / 2, rel=1e-15)
+    assert flat(grad) == pytest.approx([g / 2 for g in flat(mae_grad)], rel=1e-15)
+
+
+def test_log_cosh_moderate_and_huge_errors():
+    value, grad = ref_loss.loss_gradient("log_cosh", O, Y)
+    assert value == pytest.approx(sum(math.log(math.cosh(d)) for d in flat(D)) / 6, rel=1e-14)
+    assert flat(grad) == pytest.approx([math.tanh(d) / 6 for d in flat(D)], rel=1e-15)
+    # cosh(1000) overflows a double; log cosh(d) = |d| - log 2 there, gradient sign(d).
+    value, grad = ref_loss.loss_gradient("log_cosh", [[1000.0, -1000.0]], [[0.0, 0.0]])
+    assert value == pytest.approx(1000.0 - math.log(2.0), rel=1e-15)
+    assert grad == [[0.5, -0.5]]
+
+
 def test_losses_accept_names_and_objects():
     assert ref_loss.loss_gradient("mse", O, Y) == ref_loss.loss_gradient(Loss("mse"), O, Y)
     with pytest.raises(ValueError, match="unknown loss 'hinge'"):
