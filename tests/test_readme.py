@@ -55,4 +55,6 @@ def test_readme_block_runs(line, code, tmp_path, monkeypatch):
 def test_guide_block_runs(line, code, tmp_path, monkeypatch):
     if "sklearn" in code:
         pytest.importorskip("sklearn", reason="scikit-learn is not installed")
+    if "import optuna" in code:
+        pytest.importorskip("optuna", reason="optuna (fastnet[optuna]) is not installed")
     _run_block(GUIDE, line, code, tmp_path, monkeypatch)

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 import fastnet
+from helpers import child_process_env
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="stale temporaries are recognised on POSIX only")
 
@@ -44,7 +45,7 @@ def _temporaries(directory):
 def _kill_mid_save(path, rng):
     """Start a writer, SIGKILL it at a random moment after its first save; the temporaries it left."""
     child = subprocess.Popen([sys.executable, "-c", _WRITER, str(path)], stdout=subprocess.PIPE,
-                             env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+                             cwd=path.parent, env=child_process_env())
     try:
         assert child.stdout.readline() == b"ready\n"
         time.sleep(rng.uniform(0.0, 0.15))
