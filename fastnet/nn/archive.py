@@ -31,7 +31,6 @@ next save to the same path removes those whose writer is gone (see
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import re
@@ -237,16 +236,15 @@ def _remove_stale_temporaries(directory: str, basename: str) -> None:
         if match is None or _pid_alive(int(match.group(1))):
             continue
         candidate = os.path.join(directory, name)
-        try:
-            fd = os.open(candidate, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        try:   # read-write: NFS grants an exclusive lock only on a file open for writing
+            fd = os.open(candidate, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
         except OSError:   # gone already (another save cleaned it), or not ours to open
             continue
         try:
             if _lock(fd, wait=False) is not False:
                 os.unlink(candidate)
-        except OSError as exc:
-            if exc.errno != errno.ENOENT:
-                raise
+        except OSError:   # best effort: a file this save cannot remove stays, and the save goes on
+            pass
         finally:
             os.close(fd)
 

@@ -171,8 +171,9 @@ class ModelCheckpoint(Callback):
             improved = value < self.best if self.mode == "min" else value > self.best
             if not improved:
                 return
-            self.best = value
         self.last_path = net.save(self._path_of(epoch, logs), include_optimizer=self.include_optimizer)
+        if self.save_best_only:
+            self.best = value   # once saved: a save that fails keeps the best of the file there is
 
     def _path_of(self, epoch: int, logs: Mapping[str, Any]) -> str:
         if not self._fields:

@@ -151,3 +151,20 @@ def test_a_saves_own_temporary_file_is_named_and_locked_while_it_writes(tmp_path
     assert len(seen) == 1
     assert seen[0].startswith(f".m.npz.{os.getpid()}.") and seen[0].endswith(".tmp")
     assert os.listdir(tmp_path) == ["m.npz"]
+
+
+def test_a_stale_file_that_cannot_be_removed_does_not_fail_the_save(tmp_path, monkeypatch):
+    stale = tmp_path / f".m.npz.{_dead_pid()}.abcd1234.tmp"
+    stale.write_bytes(b"partial")
+    real_unlink = os.unlink
+
+    def refusing_unlink(path, *args, **kwargs):
+        if os.fspath(path) == str(stale):
+            raise PermissionError(1, "Operation not permitted", str(path))
+        return real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", refusing_unlink)
+    path = fastnet.Network.mlp([3, 2], seed=0).save(tmp_path / "m.npz")
+    monkeypatch.undo()
+    assert sorted(os.listdir(tmp_path)) == sorted(["m.npz", stale.name])
+    assert fastnet.load(path).sizes == [3, 2]

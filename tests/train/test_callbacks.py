@@ -317,3 +317,18 @@ def test_csv_logger_missing_directory_fails_before_training(tmp_path):
     with pytest.raises(FileNotFoundError, match="CSVLogger: cannot write"):
         net.fit(X, y, epochs=2, callbacks=[fastnet.CSVLogger(tmp_path / "no" / "log.csv")])
     np.testing.assert_array_equal(net.params, before)
+
+
+def test_a_failed_checkpoint_keeps_the_best_value_of_the_file_there_is(tmp_path):
+    class FullDisk:
+        def save(self, path, include_optimizer):
+            raise OSError(28, "No space left on device")
+
+    checkpoint = fastnet.ModelCheckpoint(tmp_path / "m.npz")
+    checkpoint.set_network(FullDisk())
+    with pytest.raises(OSError, match="No space"):
+        checkpoint(1, {"val_loss": 0.5})
+    assert checkpoint.best == float("inf") and checkpoint.last_path is None
+    checkpoint.set_network(net64())
+    checkpoint(2, {"val_loss": 0.75})   # better than nothing saved: saved
+    assert checkpoint.best == 0.75 and os.path.exists(tmp_path / "m.npz")
