@@ -14,7 +14,7 @@ from .optim import OPTIMIZERS, SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop, sc
 from .reference import gradcheck
 from .runtime import blas as _blas
 from .runtime.config import get_include, show_config
-from .train import History, TrainingDivergedError
+from .train import CSVLogger, History, ModelCheckpoint, OptunaPruningCallback, TrainingDivergedError
 from . import _aliases
 
 _blas.select()  # which OpenBLAS the kernels call: $FASTNET_BLAS, by default numpy's when found
@@ -24,4 +24,5 @@ __all__ = [
     "__version__", "ACTIVATIONS", "Activation", "INITIALIZERS", "LOSSES", "Loss", "OPTIMIZERS", "Optimizer",
     "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "History", "TrainingDivergedError",
     "Network", "Dense", "gradcheck", "load", "get_include", "show_config",
+    "ModelCheckpoint", "CSVLogger", "OptunaPruningCallback",
 ]

@@ -57,4 +57,6 @@ def test_guide_block_runs(line, code, tmp_path, monkeypatch):
         pytest.importorskip("sklearn", reason="scikit-learn is not installed")
     if "onnxruntime" in code:
         pytest.importorskip("onnxruntime", reason="onnxruntime is not installed")
+    if "import optuna" in code:
+        pytest.importorskip("optuna", reason="optuna (fastnet[optuna]) is not installed")
     _run_block(GUIDE, line, code, tmp_path, monkeypatch)

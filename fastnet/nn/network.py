@@ -320,7 +320,7 @@ class Network:
         max_norm : float > 0 or None
             Clip each batch's gradient to this global L2 norm.
         callbacks : iterable of callables ``f(epoch, logs) -> bool | None``
-            Called after every epoch with the epoch's figures; returning True stops.
+            Called after every epoch with its figures; True stops. ``cb.set_network(self)`` first, if any.
         progress : bool, "bar" or "log"
             A tqdm bar when tqdm is installed, else one log line per epoch (throttled).
         reset_optimizer : bool

@@ -4,17 +4,19 @@
 :class:`EpochMonitor` after every one; the monitor records what scikit-learn
 records (``loss_curve_`` with scikit-learn's penalty term, the validation
 loss and score), applies scikit-learn's stopping rule and learning-rate
-schedules, and returns True to stop.
+schedules, calls the user's callbacks of ``fit(callbacks=...)`` with what it
+recorded, and returns True to stop.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..optim.optimizers import Optimizer
+from ..train.callbacks import CallbackFn, give_network
 
 if TYPE_CHECKING:
     from ._typing import ValidationSet
@@ -29,11 +31,15 @@ class EpochMonitor:
     ``n_samples`` and ``n_batches`` are those of an epoch (after dropping
     rows of weight 0), ``mean_weight`` the mean sample weight; ``may_stop``
     is False for ``partial_fit``, which trains the epochs it was asked for.
+    ``callbacks`` are the user's: called after the bookkeeping with the
+    estimator's figures (:meth:`estimator_logs`); True from one stops.
     """
 
     def __init__(self, est: _BaseMLP, optimizer: Optimizer, validation: ValidationSet | None, *,
-                 n_samples: int, n_batches: int, mean_weight: float, may_stop: bool) -> None:
+                 n_samples: int, n_batches: int, mean_weight: float, may_stop: bool,
+                 callbacks: Sequence[CallbackFn] = ()) -> None:
         self.est = est
+        self.callbacks = list(callbacks)
         self.optimizer = optimizer
         self.validation = validation
         self.n_samples = n_samples
@@ -54,7 +60,26 @@ class EpochMonitor:
         if est.solver == "sgd" and est.learning_rate == "invscaling":
             self.optimizer.lr = float(est.learning_rate_init) / (est.t_ + 1) ** float(est.power_t)
         stop = est._no_improvement_count > est.n_iter_no_change and self._no_improvement()
+        if self.callbacks:
+            figures = self.estimator_logs(logs)
+            for cb in self.callbacks:
+                if cb(epoch, dict(figures)) is True:
+                    stop = True
         return stop and self.may_stop
+
+    def set_network(self, net: Any) -> None:
+        """``Network.fit`` gives the network: passed on to the user's callbacks (``net_``)."""
+        give_network(self.callbacks, net)
+
+    def estimator_logs(self, logs: Mapping[str, float]) -> dict[str, float]:
+        """The figures the user's callbacks see: scikit-learn's loss and, with validation data, ``val_*``."""
+        est = self.est
+        figures = {"loss": est.loss_, "lr": float(logs["lr"]), "time": float(logs["time"])}
+        if self.validation is not None:
+            assert est.validation_scores_ is not None
+            figures["val_loss"] = est.validation_loss_curve_[-1]
+            figures["val_score"] = est.validation_scores_[-1]
+        return figures
 
     def _record_loss(self, loss: float) -> None:
         est = self.est

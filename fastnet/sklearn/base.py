@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -21,6 +21,7 @@ import numpy.typing as npt
 from ..nn.network import Network
 from ..optim.optimizers import Optimizer
 from ..runtime.threads import blas_threads
+from ..train.callbacks import CallbackFn, check_callbacks
 from ..train.history import History
 from ._checks import check_params, check_sample_weight, dense, seed_from
 from ._compat import (
@@ -155,7 +156,8 @@ class _BaseMLP(BaseEstimator):
         self.n_threads = n_threads
 
     if TYPE_CHECKING:  # made by scikit-learn's metadata routing from fit's signature
-        def set_fit_request(self, *, sample_weight: Request = ..., validation_data: Request = ...) -> Self: ...
+        def set_fit_request(self, *, callbacks: Request = ..., sample_weight: Request = ...,
+                            validation_data: Request = ...) -> Self: ...
 
     # -- what the classifier and the regressor define ------------------------------------
     def _encode_targets(self, y: _Array, weights: npt.NDArray[np.float64], *, fresh: bool, incremental: bool,
@@ -194,7 +196,7 @@ class _BaseMLP(BaseEstimator):
 
     # -- fit and predict ---------------------------------------------------------------
     def fit(self, X: Features, y: npt.ArrayLike, sample_weight: npt.ArrayLike | None = None, *,
-            validation_data: ValidationData | None = None) -> Self:
+            validation_data: ValidationData | None = None, callbacks: Iterable[CallbackFn] | None = None) -> Self:
         """Fit the model to X (n_samples, n_features) and y.
 
         ``sample_weight`` (n_samples,) weights each row's loss (a weight of 0
@@ -202,10 +204,14 @@ class _BaseMLP(BaseEstimator):
         y_val, sample_weight_val)`` is evaluated after every epoch
         (``validation_loss_curve_``, ``validation_scores_``); with
         ``early_stopping=True`` it is the set watched, in place of the
-        ``validation_fraction`` held out of X.
+        ``validation_fraction`` held out of X. ``callbacks`` (fastnet's, as
+        ``Network.fit`` takes them: ``fastnet.ModelCheckpoint``, ...) are called
+        after every epoch with ``loss`` (``loss_curve_``'s), ``lr``, ``time``
+        and, with validation data, ``val_loss`` and ``val_score``; they get
+        ``net_`` by ``set_network``, and True from one stops.
         """
         return self._fit(X, y, sample_weight, incremental=False, epochs=int(self.max_iter),
-                         validation_data=validation_data)
+                         validation_data=validation_data, callbacks=callbacks)
 
     def _predict_raw(self, X: Features) -> FloatArray:
         """The network's outputs for X, (n_samples, n_outputs_) in the network's dtype."""
@@ -220,9 +226,10 @@ class _BaseMLP(BaseEstimator):
     # -- the phases of fit -----------------------------------------------------------
     def _fit(self, X: Features, y: npt.ArrayLike | None, sample_weight: npt.ArrayLike | None, *,
              incremental: bool, epochs: int, validation_data: ValidationData | None = None,
-             classes: npt.ArrayLike | None = None) -> Self:
+             classes: npt.ArrayLike | None = None, callbacks: Iterable[CallbackFn] | None = None) -> Self:
         """fit (``incremental=False``) and partial_fit: ``epochs`` epochs on (X, y)."""
         hidden = check_params(self)
+        user_callbacks = check_callbacks(() if callbacks is None else callbacks)
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True (there is no held-out set "
                              "to watch across calls); pass validation_data to monitor one")
@@ -240,7 +247,7 @@ class _BaseMLP(BaseEstimator):
         optimizer = self._optimizer(batch_size, mean_weight, resume=incremental and not first)
         monitor = EpochMonitor(self, optimizer, validation, n_samples=n_samples,
                                n_batches=-(-n_samples // batch_size), mean_weight=mean_weight,
-                               may_stop=not incremental)
+                               may_stop=not incremental, callbacks=user_callbacks)
         self.n_iter_ = 0
         self.net_.n_threads = self.n_threads
         # Hold the BLAS at n_threads from the first concurrent fit to the last (fastnet/runtime/threads.py).

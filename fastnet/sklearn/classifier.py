@@ -10,7 +10,7 @@ reported loss is scaled back to scikit-learn's).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -29,6 +29,7 @@ from .base import _BaseMLP
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from ..train.callbacks import CallbackFn
     from ._typing import Features, FloatArray, Request, ValidationData
 
 __all__ = ["MLPClassifier"]
@@ -207,8 +208,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     # -- fit and predict -------------------------------------------------------------------
     def fit(self, X: Features, y: npt.ArrayLike, sample_weight: npt.ArrayLike | None = None, *,
-            validation_data: ValidationData | None = None) -> Self:
-        return super().fit(X, y, sample_weight, validation_data=validation_data)
+            validation_data: ValidationData | None = None, callbacks: Iterable[CallbackFn] | None = None) -> Self:
+        return super().fit(X, y, sample_weight, validation_data=validation_data, callbacks=callbacks)
 
     fit.__doc__ = _BaseMLP.fit.__doc__
 

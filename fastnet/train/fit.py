@@ -6,9 +6,11 @@ This module drives the compiled engine through the network's own buffers
 a layer, an activation or a loss, so it imports nothing of :mod:`fastnet.nn`,
 which calls it. What runs between two epochs -- the learning-rate schedule,
 validation, early stopping, callbacks, the divergence rollback -- is here too,
-each in its own small piece. The user's optimizer object is never changed
-but for its state and step count: a scheduled learning rate goes into fit's
-own copy of the hyperparameters.
+each in its own small piece. A callback's exception ends fit between two
+epochs, with the parameters of the last completed one (train/callbacks.py).
+The user's optimizer object is never changed but for its state and step
+count: a scheduled learning rate goes into fit's own copy of the
+hyperparameters.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,14 +30,12 @@ from ..checks.scalars import check_bool, check_int, check_real, check_seed
 from ..optim.optimizers import SGD, Optimizer, make_optimizer
 from ..optim.schedules import LRSchedule
 from ..runtime.threads import blas_threads
+from .callbacks import CallbackFn, check_callbacks, give_network
 from .errors import TrainingDivergedError
 from .history import History
 from .progress import Progress, make_progress
 
 __all__ = ["fit"]
-
-Callback = Callable[[int, dict[str, float]], "bool | None"]
-
 
 # -- phase 1: the arguments ------------------------------------------------------------
 @dataclass
@@ -54,7 +53,7 @@ class _Plan:
     min_delta: float
     early_stopping: int | None
     lr_schedule: LRSchedule | None
-    callbacks: list[Callback]
+    callbacks: list[CallbackFn]
     validation_data: tuple[Any, Any] | None
     reset_optimizer: bool
     rollback: bool
@@ -62,17 +61,6 @@ class _Plan:
     @property
     def monitor(self) -> str:
         return "val_loss" if self.validation_data is not None else "loss"
-
-
-def _check_callbacks(callbacks: Iterable[Callback]) -> list[Callback]:
-    if isinstance(callbacks, (str, bytes)) or not hasattr(callbacks, "__iter__"):
-        raise TypeError(f"callbacks must be a list of callables f(epoch, logs), got "
-                        f"{type(callbacks).__name__} {callbacks!r}")
-    callbacks = list(callbacks)
-    for cb in callbacks:
-        if not callable(cb):
-            raise TypeError(f"callbacks must be callables f(epoch, logs), got {cb!r}")
-    return callbacks
 
 
 def _split_validation(X: Any, Y: Any, weights: Any, validation_split: Any) -> tuple[Any, Any, Any, tuple[Any, Any]]:
@@ -106,7 +94,7 @@ def _check_arguments(net: Any, X: Any, Y: Any, *, epochs: Any, batch_size: Any, 
     if lr_schedule is not None and not hasattr(lr_schedule, "lr"):
         raise TypeError(f"lr_schedule must be a fastnet.schedules.LRSchedule, got {type(lr_schedule).__name__}")
     shuffle = check_bool("shuffle", shuffle)
-    callbacks = _check_callbacks(callbacks)
+    callbacks = check_callbacks(callbacks)
     if validation_data is not None and validation_split is not None:
         raise ValueError("give validation_data or validation_split, not both")
     if validation_split is not None:
@@ -315,6 +303,7 @@ def fit(net: Any, X: Any, Y: Any, optimizer: Any = None, *, progress: Any = Fals
     # Everything that changes the network's state happens under its lock, so
     # that a fit in another thread never sees half of it.
     with net._lock, blas_threads(net._n_threads):
+        give_network(plan.callbacks, net)   # first: a callback that refuses (no such directory) changes nothing
         if plan.seed is not None:
             net._restart_shuffle(plan.seed)
         loop = _Loop(net, plan, _take_optimizer(net, optimizer, plan.reset_optimizer), history)
