@@ -28,14 +28,14 @@ CHAIN = ("sigmoid", "tanh", "relu")
 def _style(index: int, row: bool) -> Style:
     """Ten colours by position; solid and dashed in turn, the dashed on top, so that curves
     that coincide (relu and leaky_relu, identity's derivative and relu's for z > 0) both
-    show; the next ten dash-dotted and dotted. A row activation (softmax) is dotted and
-    on top: over (z, 0) it may retrace another curve."""
+    show; the next ten dash-dotted and dotted. A row activation (softmax) is dotted,
+    thicker, and on top: over (z, 0) it may retrace another curve."""
     color = f"C{index % 10}"
     if row:
         return {"color": color, "linestyle": ":", "linewidth": 2.8, "zorder": 3.5}
-    solid, dashed = ("-", (0, (5, 2.5))) if index < 10 else ("-.", (0, (1.5, 1.5)))
+    solid, dashed = ("-", "--") if index < 10 else ("-.", ":")
     on_top = index % 2 == 1
-    return {"color": color, "linestyle": dashed if on_top else solid, "linewidth": 1.8,
+    return {"color": color, "linestyle": dashed if on_top else solid, "linewidth": 1.8 if index < 10 else 2.0,
             "zorder": 3 if on_top else 2}
 
 

@@ -9,9 +9,10 @@ pictures show fastnet's math, and a function added to ``LOSSES`` or
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -21,11 +22,25 @@ from ..nn.losses import Loss
 from ..reference import activations as ref_activations
 from ..reference import losses as ref_losses
 
-__all__ = ["LossCurve", "loss_curve", "probability_grid", "output_width", "ActivationCurve",
+__all__ = ["reference_backward", "LossCurve", "loss_curve", "probability_grid", "output_width", "ActivationCurve",
            "activation_curve", "is_row_activation", "chain_product", "largest_derivative", "with_zero",
            "finite_range"]
 
 Floats = npt.NDArray[np.float64]
+
+
+def reference_backward(activation: Activation | str, z_row: list[float], a_row: list[float],
+                       g_row: list[float]) -> list[float]:
+    """The reference's backward pass of one row, given ``z_row`` too when it takes one.
+
+    The backward pass reads the output ``a``; a reference whose ``backward``
+    also takes ``z_row`` (for an activation whose output does not determine its
+    derivative: gelu, silu, softplus) is given the pre-activations as well.
+    """
+    backward: Any = ref_activations.backward    # Any: its signature depends on the reference's version
+    if "z_row" in inspect.signature(backward).parameters:
+        return list(backward(activation, a_row, g_row, z_row=z_row))
+    return list(backward(activation, a_row, g_row))
 
 
 class LossCurve(NamedTuple):
@@ -88,7 +103,7 @@ def _fused_loss(loss: Loss, activation: str, y: float, probabilities: Floats) ->
         logits = [0.0] * (width - 1) + [math.log(p) - math.log1p(-p)]
         out = ref_activations.forward(activation, logits)
         value, (grad,) = ref_losses.loss_gradient(loss, [logits], [target])
-        dw_dt = ref_activations.backward(activation, out, last)[-1]
+        dw_dt = reference_backward(activation, logits, out, last)[-1]
         w.append(out[-1])
         values.append(value)
         dz.append(grad[-1])
@@ -129,9 +144,10 @@ def activation_curve(activation: Activation, z: Floats) -> ActivationCurve:
     """
     values, derivatives = [], []
     for point in z:
-        out = ref_activations.forward(activation, [float(point), 0.0])
+        row = [float(point), 0.0]
+        out = ref_activations.forward(activation, row)
         values.append(out[0])
-        derivatives.append(ref_activations.backward(activation, out, [1.0, 0.0])[0])
+        derivatives.append(reference_backward(activation, row, out, [1.0, 0.0])[0])
     return ActivationCurve(z.copy(), np.array(values), np.array(derivatives))
 
 

@@ -118,8 +118,9 @@ def test_the_y_axis_is_clipped_only_where_a_derivative_goes_to_infinity(default_
 
 def test_labels_titles_and_one_legend_for_all_panels(default_figure):
     titles = [sf._suptitle.get_text() for sf in default_figure.subfigs[1].subfigs]
-    assert titles == ["half_mse", "mse", "mae", "huber (delta=1)", "binary_cross_entropy (after a sigmoid)",
-                      "cross_entropy (after a softmax)"]
+    assert len(titles) == len(LOSSES) and [t.split(" ")[0] for t in titles] == list(LOSSES)
+    assert titles[:6] == ["half_mse", "mse", "mae", "huber (delta=1)", "binary_cross_entropy (after a sigmoid)",
+                          "cross_entropy (after a softmax)"]
     for ax in default_figure.axes:
         assert ax.get_ylabel() in ("loss L(w, y)", "derivative dL/dw")
         assert ax.get_legend() is None                      # no legend over the curves
