@@ -1,7 +1,7 @@
 """The ``fastnet`` command (``python -m fastnet``): a thin entry point over the library.
 
 ``main.py`` builds the parser from the subcommand modules (``demo_command``,
-``train``, ``predict``, ``gradcheck``, ``bench_command``) and turns errors
+``train``, ``predict``, ``gradcheck``, ``plot_command``, ``bench_command``) and turns errors
 into one line and an exit code; ``messages``, ``options``, ``tables``,
 ``targets``, ``models`` and ``standardize`` are what the subcommands share.
 """

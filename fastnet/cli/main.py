@@ -1,10 +1,11 @@
-"""The ``fastnet`` command: ``python -m fastnet {demo,train,predict,export,gradcheck,bench}``.
+"""The ``fastnet`` command: ``python -m fastnet {demo,train,predict,export,gradcheck,plot,bench}``.
 
     fastnet demo [--epochs 300] [--seed 0] [--plot-dir .] [--no-progress]
     fastnet train DATA.csv|DATA.npz --target COLUMN --out model.npz [options]
     fastnet predict model.npz DATA.csv|DATA.npz [--out preds.csv] [--proba]
     fastnet export model.npz model.onnx [--opset 17]
     fastnet gradcheck [model.npz] [--data DATA --target COLUMN]
+    fastnet plot {losses,activations} [--out FILE.png]
     fastnet bench [...]                      (fastnet.bench's own options)
 
 Each subcommand is a module of this package with ``register`` (its parser)
@@ -25,7 +26,7 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from .._version import __version__
-from . import bench_command, demo_command, export, gradcheck, predict, train
+from . import bench_command, demo_command, export, gradcheck, plot_command, predict, train
 from .messages import CLIError, error_line, tracebacks_wanted
 from .options import Parser, Subcommands
 
@@ -34,6 +35,7 @@ __all__ = ["main", "build_parser"]
 #: The subcommands in the order ``fastnet --help`` lists them; each has ``register(commands)``.
 COMMANDS: tuple[Callable[[Subcommands], None], ...] = (
     demo_command.register, train.register, predict.register, export.register, gradcheck.register,
+    plot_command.register,
     bench_command.register)
 
 #: What a subcommand's ``run`` takes: the parsed Namespace, or (bench) the raw arguments.

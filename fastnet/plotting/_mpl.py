@@ -9,9 +9,9 @@ and nothing else of fastnet is affected.
 try:
     from matplotlib.axes import Axes
     from matplotlib.colors import LogNorm
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure, SubFigure
     from matplotlib.lines import Line2D
 except ImportError as exc:  # pragma: no cover - exercised only without matplotlib
     raise ImportError("fastnet.plotting needs matplotlib: pip install matplotlib (or fastnet[plot])") from exc
 
-__all__ = ["Axes", "Figure", "Line2D", "LogNorm"]
+__all__ = ["Axes", "Figure", "Line2D", "LogNorm", "SubFigure"]
