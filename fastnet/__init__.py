@@ -11,6 +11,8 @@ from . import datasets
 from .io import load
 from .nn import ACTIVATIONS, INITIALIZERS, LOSSES, Activation, Dense, Loss, Network
 from .optim import OPTIMIZERS, SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop, schedules
+from .optim.schedules import (CosineAnnealingLR, ExponentialLR, LambdaLR, LinearLR, LinearWarmup, LRSchedule,
+                              OneCycleLR, ReduceLROnPlateau, SequentialLR, StepLR)
 from .reference import gradcheck
 from .runtime import blas as _blas
 from .runtime.config import get_include, show_config
@@ -25,4 +27,7 @@ __all__ = [
     "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "History", "TrainingDivergedError",
     "Network", "Dense", "gradcheck", "load", "get_include", "show_config",
     "ModelCheckpoint", "CSVLogger", "OptunaPruningCallback",
+    # the learning-rate schedules (also fastnet.schedules.X)
+    "LRSchedule", "LambdaLR", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR", "SequentialLR",
+    "LinearWarmup", "OneCycleLR", "ReduceLROnPlateau",
 ]

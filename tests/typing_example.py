@@ -19,7 +19,8 @@ import fastnet as fn
 import fastnet.io
 from fastnet import reference
 from fastnet.train.history import History
-from fastnet.optim.schedules import CosineAnnealingLR, ExponentialLR, LRSchedule, ReduceLROnPlateau, StepLR
+from fastnet.optim.schedules import (CosineAnnealingLR, ExponentialLR, LambdaLR, LinearWarmup, LRSchedule, OneCycleLR,
+                                    ReduceLROnPlateau, StepLR)
 
 FloatArray = npt.NDArray[np.floating[Any]]
 
@@ -112,7 +113,9 @@ def tables() -> list[str]:
         optimizer: fn.Optimizer = cls(lr=0.1)
         assert optimizer.name == name and len(optimizer.hyper_vector()) > 0
         names.append(name)
-    schedules: list[LRSchedule] = [StepLR(2), ExponentialLR(0.9), ReduceLROnPlateau(patience=1)]
+    schedules: list[LRSchedule] = [StepLR(2), ExponentialLR(0.9), ReduceLROnPlateau(patience=1, mode="min"),
+                                   LambdaLR(lambda epoch: 0.9 ** epoch), OneCycleLR(max_lr=0.1, total_steps=10),
+                                   LinearWarmup(epochs=3, start_factor=0.1, then=CosineAnnealingLR(T_max=7))]
     assert all(s.lr(0, 0.1, History()) > 0 for s in schedules)
     return names
 

@@ -1,7 +1,9 @@
 """Optimizers (the one list of them, :data:`OPTIMIZERS`) and learning-rate schedules."""
 
 from .optimizers import OPTIMIZERS, SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop, make_optimizer
-from .schedules import CosineAnnealingLR, ExponentialLR, LRSchedule, ReduceLROnPlateau, StepLR
+from .schedules import (CosineAnnealingLR, ExponentialLR, LambdaLR, LinearLR, LinearWarmup, LRSchedule,
+                        OneCycleLR, ReduceLROnPlateau, SequentialLR, StepLR)
 
 __all__ = ["OPTIMIZERS", "Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "make_optimizer",
-           "LRSchedule", "StepLR", "ExponentialLR", "CosineAnnealingLR", "ReduceLROnPlateau"]
+           "LRSchedule", "LambdaLR", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR", "SequentialLR",
+           "LinearWarmup", "OneCycleLR", "ReduceLROnPlateau"]

@@ -28,7 +28,7 @@ from .._core import network as _engine
 from ..checks.arrays import Floats, OptimizerArrays, as_sample_weight
 from ..checks.scalars import check_bool, check_int, check_real, check_seed
 from ..optim.optimizers import SGD, Optimizer, make_optimizer
-from ..optim.schedules import LRSchedule
+from ..optim.schedules import LRSchedule, as_schedule
 from ..runtime.threads import blas_threads
 from .callbacks import CallbackFn, check_callbacks, give_network
 from .errors import TrainingDivergedError
@@ -91,8 +91,7 @@ def _check_arguments(net: Any, X: Any, Y: Any, *, epochs: Any, batch_size: Any, 
     min_delta = check_real("min_delta", min_delta, low=0.0)
     if early_stopping is not None:
         early_stopping = check_int("early_stopping", early_stopping, low=0)
-    if lr_schedule is not None and not hasattr(lr_schedule, "lr"):
-        raise TypeError(f"lr_schedule must be a fastnet.schedules.LRSchedule, got {type(lr_schedule).__name__}")
+    lr_schedule = as_schedule(lr_schedule, epochs)   # a plain f(epoch) becomes a LambdaLR
     shuffle = check_bool("shuffle", shuffle)
     callbacks = check_callbacks(callbacks)
     if validation_data is not None and validation_split is not None:

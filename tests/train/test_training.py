@@ -203,9 +203,11 @@ def test_a_bad_scheduled_learning_rate_is_refused_before_the_epoch():
 def test_reduce_on_plateau_cuts_the_rate_when_the_loss_stalls():
     X, Y = regression()
     h = net64().fit(X, Y, optimizer=fastnet.SGD(lr=1e-12), epochs=6,
-                    lr_schedule=ReduceLROnPlateau(factor=0.5, patience=1, min_delta=1.0))
+                    lr_schedule=ReduceLROnPlateau(factor=0.5, patience=1, threshold=1.0, threshold_mode="abs",
+                                                  eps=0.0))
     # No improvement of 1.0 ever: the first epoch sets the best, then every
-    # second epoch without improvement halves the rate.
+    # second epoch without improvement halves the rate (eps=0: torch's default
+    # 1e-8 would ignore cuts of a rate this small).
     np.testing.assert_allclose(h.lr, [1e-12, 1e-12, 1e-12, 5e-13, 5e-13, 2.5e-13])
 
 
