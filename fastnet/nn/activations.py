@@ -18,7 +18,8 @@ from ._named import NamedFunction
 
 __all__ = ["ACTIVATIONS", "Activation"]
 
-#: name -> (parameters with their defaults, weight initialisation scheme "he" or "glorot")
+#: name -> (parameters with their defaults, the default weight initialisation: a name of
+#: fastnet.nn.init.INITIALIZERS or one of its aliases, "he" (he_uniform) and "glorot" (glorot_uniform))
 ACTIVATIONS: dict[str, tuple[dict[str, float], str]] = {
     "identity": ({}, "glorot"),
     "relu": ({}, "he"),
@@ -68,5 +69,5 @@ class Activation(NamedFunction):
 
     @property
     def init(self) -> str:
-        """``"he"`` or ``"glorot"``: the weight initialisation that suits this activation."""
+        """The default weight initialisation of this activation: a name of ``INITIALIZERS`` or an alias (``"he"``)."""
         return ACTIVATIONS[self.name][1]

@@ -30,7 +30,7 @@ from .stack import layer_list, mlp_layers
 
 if TYPE_CHECKING:
     from ..optim.optimizers import Optimizer
-    from ..optim.schedules import LRSchedule
+    from ..optim.schedules import LRScheduleLike
     from ..train.history import History
 
 __all__ = ["Network"]
@@ -279,7 +279,7 @@ class Network:
             sample_weight: npt.ArrayLike | None = None,
             validation_data: tuple[npt.ArrayLike, npt.ArrayLike] | None = None,
             validation_split: float | None = None, early_stopping: int | None = None, min_delta: float = 0.0,
-            lr_schedule: LRSchedule | None = None, max_norm: float | None = None,
+            lr_schedule: LRScheduleLike | None = None, max_norm: float | None = None,
             callbacks: Iterable[_Callback] = (), progress: bool | Literal["bar", "log"] = False,
             reset_optimizer: bool = False, rollback: bool = True) -> History:
         """Train by mini-batch gradient descent; returns a :class:`History`.
@@ -314,9 +314,10 @@ class Network:
             validation data, else ``loss``) has not improved by more than
             ``min_delta`` for this many epochs, and restore the parameters of the
             best epoch.
-        lr_schedule : fastnet.optim.schedules.LRSchedule or None
-            Sets the learning rate of each epoch from the optimizer's ``lr``
-            (which is restored when ``fit`` returns).
+        lr_schedule : fastnet.optim.schedules.LRSchedule, callable or None
+            Sets the learning rate of each epoch (per epoch, never per batch) from
+            the optimizer's ``lr``, which ``fit`` never changes; a plain function
+            ``f(epoch)`` of the 0-based epoch returns a factor of it (``LambdaLR``).
         max_norm : float > 0 or None
             Clip each batch's gradient to this global L2 norm.
         callbacks : iterable of callables ``f(epoch, logs) -> bool | None``

@@ -9,10 +9,9 @@ pictures show fastnet's math, and a function added to ``LOSSES`` or
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -31,16 +30,11 @@ Floats = npt.NDArray[np.float64]
 
 def reference_backward(activation: Activation | str, z_row: list[float], a_row: list[float],
                        g_row: list[float]) -> list[float]:
-    """The reference's backward pass of one row, given ``z_row`` too when it takes one.
+    """The reference's backward pass of one row, from the output ``a`` and the pre-activations ``z``.
 
-    The backward pass reads the output ``a``; a reference whose ``backward``
-    also takes ``z_row`` (for an activation whose output does not determine its
-    derivative: gelu, silu, softplus) is given the pre-activations as well.
+    (gelu, silu and softplus read ``z``: their output does not determine their derivative.)
     """
-    backward: Any = ref_activations.backward    # Any: its signature depends on the reference's version
-    if "z_row" in inspect.signature(backward).parameters:
-        return list(backward(activation, a_row, g_row, z_row=z_row))
-    return list(backward(activation, a_row, g_row))
+    return list(ref_activations.backward(activation, a_row, g_row, z_row=z_row))
 
 
 class LossCurve(NamedTuple):
