@@ -153,6 +153,15 @@ cdef void dense_backward(Py_ssize_t n, Py_ssize_t n_in, Py_ssize_t n_out,
 # Python-callable twins, for the tests
 # ---------------------------------------------------------------------------
 
+def forward_uses_blas(Py_ssize_t n, Py_ssize_t n_in, Py_ssize_t n_out):
+    """Whether dense_forward calls BLAS for this shape (else its loops do the product).
+
+    ``Network.predict`` skips the BLAS-thread scope when no layer's forward
+    pass calls BLAS, since the scope costs more than a small prediction.
+    """
+    return not (n_out == 1 or _use_loops(n, n_in, n_out))
+
+
 def forward(const floating[:, ::1] x, const floating[:, ::1] w, const floating[::1] b,
             floating[:, ::1] z):
     """z[:] = x @ w + b (shapes checked by the caller)."""

@@ -26,6 +26,8 @@ from .activations import Activation
 from .init import kernel_plan
 from .layers import Dense
 from .losses import Loss
+from .predict import predict as _predict
+from .predict import rows_without_blas
 from .stack import layer_list, mlp_layers
 
 if TYPE_CHECKING:
@@ -103,6 +105,7 @@ class Network:
         self._shuffle_state = np.array([self.seed ^ _SHUFFLE_SALT], dtype=np.uint64)
         self._optimizer: Optimizer | None = None
         self._workspaces: dict[int, Floats] = {}
+        self._rows_without_blas = rows_without_blas(sizes)   # predict needs no BLAS-thread scope up to here
         self._lock = threading.RLock()
         #: Free-form information kept with the model by save/load and pickling
         #: (the command line stores feature names and class labels here): JSON values.
@@ -230,18 +233,17 @@ class Network:
                 f"weights too large); {remedy}")
 
     # -- forward and backward -------------------------------------------------------
-    def predict(self, X: npt.ArrayLike) -> _FloatArray:
+    def predict(self, X: npt.ArrayLike, out: _FloatArray | None = None, *, check_input: bool = True) -> _FloatArray:
         """The network's output for X (n_samples, n_features): shape (n_samples, n_outputs).
 
-        Class probabilities for the cross-entropy losses.
+        Class probabilities for the cross-entropy losses. ``out``: an array to
+        write the output into (and return), reused across calls. With
+        ``check_input=False``, X must already be a C-contiguous array of the
+        network's dtype and shape; only that is checked, in O(1), not its values
+        (a non-finite output still raises). Both cut the fixed cost of small
+        predictions (fastnet/nn/predict.py).
         """
-        features: Floats = as_features(X, self.n_features, self.dtype)
-        out: Floats = np.empty((features.shape[0], self.n_outputs), dtype=self.dtype)
-        with self._lock, blas_threads(self._n_threads):
-            capacity = self._chunk(features.shape[0])
-            _engine.predict(self._arch, self._params, features, out, self._workspace(capacity), capacity)
-        self._check_finite_result(out, "output")
-        return out
+        return _predict(self, X, out, check_input)
 
     def loss(self, X: npt.ArrayLike, Y: npt.ArrayLike, sample_weight: npt.ArrayLike | None = None) -> float:
         """The mean loss over (X, Y); with ``sample_weight``, the weighted mean."""
