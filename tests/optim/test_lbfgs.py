@@ -213,3 +213,32 @@ def test_weight_decay_of_the_wrong_length_is_refused_before_training():
     with pytest.raises(ValueError, match=f"this network has {net.n_params} parameters"):
         net.fit(X, Y, optimizer=fn.LBFGS(weight_decay=np.ones(3)), epochs=1)
     np.testing.assert_array_equal(net.params, before)
+
+
+def test_an_interrupt_in_the_line_search_puts_the_parameters_back():
+    # f(x) = |x - c|^2 / 2 evaluated by hand; the third evaluation (inside the second line search) raises.
+    c = np.array([3.0, -1.0, 2.0])
+    params, grads = np.zeros(3), np.zeros(3)
+    calls = []
+
+    def data_loss():
+        calls.append(params.copy())
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        np.subtract(params, c, out=grads)
+        return 0.5 * float(grads @ grads)
+
+    class Owner:
+        n_params, dtype = 3, np.dtype("float64")
+
+    owner = Owner()
+    optimizer = fn.LBFGS(tol=0, gtol=0)
+    optimizer.bind(owner)
+    loss, reason = optimizer.iterate(params, grads, data_loss)
+    after_first = params.copy()
+    assert reason is None and loss < 0.5 * c @ c and not np.array_equal(after_first, 0)
+    with pytest.raises(KeyboardInterrupt):
+        optimizer.iterate(params, grads, data_loss)
+    assert not np.array_equal(calls[-1], after_first)   # it was evaluating a trial point
+    np.testing.assert_array_equal(params, after_first)
+    assert optimizer.t == 1
