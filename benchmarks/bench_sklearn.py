@@ -7,6 +7,12 @@ on one BLAS thread; ``track_fit_time_ratio`` is scikit-learn's time over
 fastnet's, and ``track_test_accuracy`` shows that the speed is not bought
 with accuracy.
 
+DigitsLBFGSFit is the same comparison with ``solver="lbfgs"`` (scikit-learn's
+scipy L-BFGS-B against fastnet.LBFGS, one nogil call per function
+evaluation), with ``tol=0`` so that both run all ``LBFGS_ITERATIONS``
+iterations unless scipy's ftol stops it: ``track_training_loss`` shows the
+loss each reaches.
+
 ThreadedGridSearch runs one ``GridSearchCV`` over fastnet's MLPClassifier
 with ``n_jobs=1`` and with ``n_jobs=2`` under joblib's threading backend.
 Because each fit is nogil Cython, the two threads train on two cores at
@@ -95,6 +101,42 @@ class DigitsFit:
         return best["sklearn"] / best["fastnet"]
 
     track_fit_time_ratio.unit = "x"
+
+
+LBFGS_ITERATIONS = 100
+LBFGS_SETTINGS = dict(hidden_layer_sizes=(100,), solver="lbfgs", alpha=1e-4, max_iter=LBFGS_ITERATIONS, tol=0.0,
+                      random_state=0)
+
+
+def _lbfgs_estimator(impl):
+    if impl == "fastnet":
+        from fastnet.estimators import MLPClassifier
+    else:
+        from sklearn.neural_network import MLPClassifier
+    return MLPClassifier(**LBFGS_SETTINGS)
+
+
+class DigitsLBFGSFit:
+    """fit(solver="lbfgs") on digits: scikit-learn's L-BFGS-B vs fastnet.LBFGS."""
+
+    params = [["fastnet", "sklearn"], ["float32", "float64"]]
+    param_names = ["impl", "dtype"]
+    number = 1
+    repeat = (1, 5, 30.0)
+    timeout = 300
+
+    def setup(self, impl, dtype):
+        _need_sklearn()
+        _common.single_thread()
+        self.X_train, self.X_test, self.y_train, self.y_test = _digits(dtype)
+
+    def time_fit(self, impl, dtype):
+        _fit_quietly(_lbfgs_estimator(impl), self.X_train, self.y_train)
+
+    def track_training_loss(self, impl, dtype):
+        return float(_fit_quietly(_lbfgs_estimator(impl), self.X_train, self.y_train).loss_)
+
+    track_training_loss.unit = "loss"
 
 
 GRID = {"hidden_layer_sizes": [(64,), (128,)], "alpha": [1e-4, 1e-2]}

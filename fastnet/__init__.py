@@ -10,7 +10,7 @@ from ._version import __version__
 from . import datasets
 from .io import load
 from .nn import ACTIVATIONS, INITIALIZERS, LOSSES, Activation, Dense, Loss, Network
-from .optim import OPTIMIZERS, SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop, schedules
+from .optim import LBFGS, OPTIMIZERS, SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop, schedules
 from .optim.schedules import (CosineAnnealingLR, ExponentialLR, LambdaLR, LinearLR, LinearWarmup, LRSchedule,
                               OneCycleLR, ReduceLROnPlateau, SequentialLR, StepLR)
 from .reference import gradcheck
@@ -24,7 +24,9 @@ _aliases.install(__import__(__name__))  # the import paths of fastnet 0.1
 
 __all__ = [
     "__version__", "ACTIVATIONS", "Activation", "INITIALIZERS", "LOSSES", "Loss", "OPTIMIZERS", "Optimizer",
-    "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "History", "TrainingDivergedError",
+    "SGD", "Adam", "AdamW", "RMSprop", "Adagrad",
+    "LBFGS",  # the full-batch optimizer: not in OPTIMIZERS (the kernel list)
+    "History", "TrainingDivergedError",
     "Network", "Dense", "gradcheck", "load", "get_include", "show_config",
     "ModelCheckpoint", "CSVLogger", "OptunaPruningCallback",
     # the learning-rate schedules (also fastnet.schedules.X)

@@ -118,7 +118,10 @@ def restore_pickled(net: Network, state: dict[str, Any]) -> None:
     net.n_threads = state.get("n_threads", 1)
     optimizer = state["optimizer"]
     net._optimizer = optimizer
-    if optimizer is not None and optimizer.state is not None:
+    if getattr(optimizer, "full_batch", False):
+        optimizer._owner = None
+        optimizer.bind(net)   # LBFGS adopts its pickled memory (its pairs and point) in bind
+    elif optimizer is not None and optimizer.state is not None:
         rows, t = optimizer.state, optimizer.t
         optimizer._owner = None
         optimizer.bind(net)  # re-binds to this network (bind starts a fresh state)
@@ -159,7 +162,9 @@ def _contents(net: Network, include_optimizer: bool, metadata: dict[str, Any] | 
         "metadata": metadata,
     }
     arrays = {"params": np.ascontiguousarray(net.params)}
-    if include_optimizer and net._optimizer is not None:
+    # fastnet.LBFGS's memory is not written (the file keeps kernel optimizers' state rows): the
+    # loaded network has no optimizer, and a fit with optimizer=LBFGS() starts its memory afresh.
+    if include_optimizer and net._optimizer is not None and not getattr(net._optimizer, "full_batch", False):
         config["optimizer"], state = _describe_optimizer(net._optimizer, net.n_params)
         if state is not None:
             arrays["optimizer_state"] = state
@@ -294,6 +299,8 @@ def save(net: Network, path: PathLike, include_optimizer: bool = True,
     include_optimizer : bool
         Also store the last optimizer ``fit`` used (name, hyperparameters, step
         count and state), so that training resumes exactly where it stopped.
+        Not :class:`fastnet.LBFGS`, whose memory the file does not hold: the
+        loaded network has no optimizer (a pickle keeps it).
     metadata : dict or None
         Anything JSON can hold (feature names, class labels, notes); comes back
         as ``net.metadata`` from :func:`load`. None keeps ``net.metadata`` if the

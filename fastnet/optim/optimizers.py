@@ -278,13 +278,17 @@ del _i, _cls
 
 
 def make_optimizer(optimizer: Optimizer | str) -> Optimizer:
-    """An Optimizer from an instance or a name (``"adam"``) with default hyperparameters."""
+    """An Optimizer from an instance or a name (``"adam"``, or ``"lbfgs"``) with default hyperparameters."""
     if isinstance(optimizer, Optimizer):
         return optimizer
     if isinstance(optimizer, str):
         key = optimizer.lower()
+        if key == "lbfgs":   # the full-batch method, not a kernel (not in OPTIMIZERS): fastnet/optim/lbfgs.py
+            from .lbfgs import LBFGS
+            return LBFGS()
         if key not in OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {optimizer!r}; expected one of {', '.join(map(repr, OPTIMIZERS))}")
+            raise ValueError(f"unknown optimizer {optimizer!r}; expected one of "
+                             f"{', '.join(map(repr, OPTIMIZERS))} or 'lbfgs'")
         return OPTIMIZERS[key]()
     raise TypeError(f"optimizer must be an Optimizer or a name ({', '.join(map(repr, OPTIMIZERS))}), "
                     f"got {type(optimizer).__name__}")

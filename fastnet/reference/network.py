@@ -360,7 +360,11 @@ class Network:
     def _choose_optimizer(self, optimizer: Optimizer | str | None) -> Optimizer:
         if optimizer is None:
             optimizer = self._optimizer if self._optimizer is not None else SGD(lr=0.01)
-        self._optimizer = make_optimizer(optimizer)
+        chosen = make_optimizer(optimizer)
+        if getattr(chosen, "full_batch", False):   # not a kernel: nothing here to be the oracle of
+            raise ValueError(f"the reference network has no {type(chosen).__name__} (it mirrors the update "
+                             "kernels of OPTIMIZERS); train with fastnet.Network")
+        self._optimizer = chosen
         return self._optimizer
 
     # -- hooks for fastnet.optim.optimizers.Optimizer.step ----------------------------------------

@@ -27,8 +27,14 @@ parallel side; the formulas are in ``docs/MATH.md``):
 ``solver="adamw"``,    fastnet's other optimizers (``fastnet.AdamW``,
 ``"rmsprop"``,         ``RMSprop``, ``Adagrad``) with ``lr=learning_rate_init``;
 ``"adagrad"``          ``optimizer_options`` sets their other hyperparameters.
-``solver="lbfgs"``     not supported (ValueError): fastnet trains by
-                       mini-batch gradient descent.
+``solver="lbfgs"``     ``fastnet.LBFGS`` on the full batch, one iteration
+                       per epoch: ``max_iter`` iterations, ``max_fun``
+                       evaluations, ``gtol=tol`` and scipy's default
+                       ``ftol`` (as scikit-learn's L-BFGS-B); ``alpha`` adds
+                       ``alpha/2 ||W||^2 / s`` to the objective (weights
+                       only). ``batch_size`` is ignored; the training-loss
+                       patience rule does not apply (``early_stopping``
+                       does, unlike scikit-learn's).
 ``alpha``              scikit-learn adds ``alpha * W / s`` to each batch's
                        gradient, ``s`` the batch's sum of sample weights (its
                        size when unweighted): an L2 penalty

@@ -52,11 +52,6 @@ def _one_of(name: str, value: Any, choices: Any) -> None:
 
 def _check_choices(est: _BaseMLP) -> None:
     _one_of("activation", est.activation, ACTIVATIONS)
-    solver: str = est.solver  # whatever the user set, not only the Literal names
-    if solver == "lbfgs":
-        raise ValueError("solver='lbfgs' is not supported: fastnet trains by mini-batch gradient descent "
-                         "(one nogil call per epoch). Use solver='adam' or 'sgd', or "
-                         "sklearn.neural_network's MLP for L-BFGS.")
     _one_of("solver", est.solver, SOLVERS)
     _one_of("learning_rate", est.learning_rate, LEARNING_RATES)
 
@@ -92,6 +87,7 @@ def _check_numbers(est: _BaseMLP) -> None:
     _real(est, "beta_2", 0.0, 1.0, high_open=True)
     _real(est, "epsilon", 0.0, low_open=True)
     _integer(est, "n_iter_no_change", 1)
+    _integer(est, "max_fun", 1)
     _integer(est, "n_threads", 1)
 
 

@@ -10,6 +10,7 @@ recorded, and returns True to stop.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -17,12 +18,14 @@ import numpy as np
 
 from ..optim.optimizers import Optimizer
 from ..train.callbacks import CallbackFn, give_network
+from ..train.history import History
+from ._compat import ConvergenceWarning
 
 if TYPE_CHECKING:
     from ._typing import ValidationSet
     from .base import _BaseMLP
 
-__all__ = ["EpochMonitor", "update_no_improvement_count"]
+__all__ = ["EpochMonitor", "update_no_improvement_count", "warn_lbfgs_not_converged"]
 
 
 class EpochMonitor:
@@ -59,7 +62,9 @@ class EpochMonitor:
         est._update_no_improvement_count()
         if est.solver == "sgd" and est.learning_rate == "invscaling":
             self.optimizer.lr = float(est.learning_rate_init) / (est.t_ + 1) ** float(est.power_t)
-        stop = est._no_improvement_count > est.n_iter_no_change and self._no_improvement()
+        # L-BFGS stops on its own rules (tol, max_fun): the training-loss patience rule is the stochastic solvers'.
+        patience = est.early_stopping or est.solver != "lbfgs"
+        stop = patience and est._no_improvement_count > est.n_iter_no_change and self._no_improvement()
         if self.callbacks:
             figures = self.estimator_logs(logs)
             for cb in self.callbacks:
@@ -152,3 +157,16 @@ def update_no_improvement_count(est: _BaseMLP) -> None:
     worse = loss > est.best_loss_ - tol
     est._no_improvement_count = est._no_improvement_count + 1 if worse else 0
     est.best_loss_ = min(est.best_loss_, loss)
+
+
+def warn_lbfgs_not_converged(optimizer: Optimizer, incremental: bool, history: History, n_iter: int,
+                             max_iter: int) -> None:
+    """Warn as scikit-learn does when L-BFGS stops on max_iter or max_fun rather than converging."""
+    # stacklevel: the caller of the estimator's fit (through scikit-learn's fit wrapper)
+    reason = getattr(optimizer, "stop_reason", None)
+    if incremental or history.interrupted or reason in ("gtol", "tol"):
+        return
+    if reason == "max_fun" or (not history.stopped_early and n_iter == max_iter):
+        limit = "max_fun" if reason == "max_fun" else "max_iter"
+        warnings.warn(f"lbfgs failed to converge after {n_iter} iteration(s): it reached {limit}. Increase "
+                      f"the number of iterations ({limit}) or scale the data.", ConvergenceWarning, stacklevel=6)

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..nn.network import Network
+from ..optim.lbfgs import LBFGS
 from ..optim.optimizers import Optimizer
 from ..runtime.threads import blas_threads
 from ..train.callbacks import CallbackFn, check_callbacks
@@ -34,7 +35,7 @@ from ._compat import (
     train_test_split,
     validate_data,
 )
-from ._monitor import EpochMonitor, update_no_improvement_count
+from ._monitor import EpochMonitor, update_no_improvement_count, warn_lbfgs_not_converged
 from ._solvers import ACTIVATIONS, make_optimizer
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ class _BaseMLP(BaseEstimator):
 
     hidden_layer_sizes: int | Sequence[int]
     activation: Literal["identity", "logistic", "tanh", "relu"]
-    solver: Literal["adam", "sgd", "adamw", "rmsprop", "adagrad"]
+    solver: Literal["adam", "sgd", "adamw", "rmsprop", "adagrad", "lbfgs"]
     alpha: float
     batch_size: int | Literal["auto"]
     learning_rate: Literal["constant", "invscaling", "adaptive"]
@@ -73,6 +74,7 @@ class _BaseMLP(BaseEstimator):
     beta_2: float
     epsilon: float
     n_iter_no_change: int
+    max_fun: int
     dtype: npt.DTypeLike | None  # None follows X
     optimizer_options: dict[str, Any] | None
     n_threads: int
@@ -104,7 +106,7 @@ class _BaseMLP(BaseEstimator):
         hidden_layer_sizes: int | Sequence[int] = (100,),
         activation: Literal["identity", "logistic", "tanh", "relu"] = "relu",
         *,
-        solver: Literal["adam", "sgd", "adamw", "rmsprop", "adagrad"] = "adam",
+        solver: Literal["adam", "sgd", "adamw", "rmsprop", "adagrad", "lbfgs"] = "adam",
         alpha: float = 0.0001,
         batch_size: int | Literal["auto"] = "auto",
         learning_rate: Literal["constant", "invscaling", "adaptive"] = "constant",
@@ -124,6 +126,7 @@ class _BaseMLP(BaseEstimator):
         beta_2: float = 0.999,
         epsilon: float = 1e-8,
         n_iter_no_change: int = 10,
+        max_fun: int = 15000,
         dtype: npt.DTypeLike | None = None,
         optimizer_options: dict[str, Any] | None = None,
         n_threads: int = 1,
@@ -151,6 +154,7 @@ class _BaseMLP(BaseEstimator):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
         self.dtype = dtype
         self.optimizer_options = optimizer_options
         self.n_threads = n_threads
@@ -342,6 +346,8 @@ class _BaseMLP(BaseEstimator):
         return X_val, self._encode_known(y_val), w_val
 
     def _batch_size(self, n_samples: int) -> int:
+        if self.solver == "lbfgs":   # full batch; scikit-learn ignores batch_size for it too
+            return n_samples
         if self.batch_size == "auto":
             return min(200, n_samples)
         if self.batch_size > n_samples:
@@ -353,7 +359,9 @@ class _BaseMLP(BaseEstimator):
         """A new optimizer, or with ``resume`` (partial_fit after the first call) one that continues the last."""
         optimizer = make_optimizer(self, batch_size, mean_weight)
         previous = getattr(self, "optimizer_", None)
-        if resume and previous is not None and type(previous) is type(optimizer) and previous.state is not None:
+        if resume and isinstance(previous, LBFGS) and isinstance(optimizer, LBFGS):
+            optimizer = previous   # partial_fit continues the L-BFGS memory (its pairs and point)
+        elif resume and previous is not None and type(previous) is type(optimizer) and previous.state is not None:
             # partial_fit keeps the optimizer's state (Adam's moments, the momentum, the
             # step count) and, for a scheduled SGD rate, the rate reached; scikit-learn's
             # partial_fit does the same for one epoch per call.
@@ -373,7 +381,9 @@ class _BaseMLP(BaseEstimator):
         self.history_ = history
         if self.early_stopping and self._best_params is not None:
             self.net_.params = self._best_params  # scikit-learn keeps the best validation epoch
-        if not incremental and not history.stopped_early and not history.interrupted and self.n_iter_ == epochs:
+        if self.solver == "lbfgs":
+            warn_lbfgs_not_converged(self.optimizer_, incremental, history, self.n_iter_, epochs)
+        elif not incremental and not history.stopped_early and not history.interrupted and self.n_iter_ == epochs:
             warnings.warn(f"Stochastic Optimizer: Maximum iterations ({epochs}) reached and the optimization "
                           "hasn't converged yet.", ConvergenceWarning, stacklevel=4)  # the caller of fit
 

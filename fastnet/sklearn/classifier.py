@@ -42,7 +42,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     """Multi-layer perceptron classifier trained by fastnet (scikit-learn's API and parameters).
 
     Parameters are those of :class:`sklearn.neural_network.MLPClassifier`
-    (``solver="lbfgs"`` excepted) with the same meaning, plus fastnet's own:
+    with the same meaning (``solver="lbfgs"`` is :class:`fastnet.LBFGS` over the full batch: ``max_iter``
+    iterations, ``max_fun`` evaluations, ``tol`` its ``gtol``), plus fastnet's own:
 
     dtype : None, "float32" or "float64", default=None
         The network's dtype; None follows X (float32 stays float32).
@@ -72,7 +73,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         hidden_layer_sizes: int | Sequence[int] = (100,),
         activation: Literal["identity", "logistic", "tanh", "relu"] = "relu",
         *,
-        solver: Literal["adam", "sgd", "adamw", "rmsprop", "adagrad"] = "adam",
+        solver: Literal["adam", "sgd", "adamw", "rmsprop", "adagrad", "lbfgs"] = "adam",
         alpha: float = 0.0001,
         batch_size: int | Literal["auto"] = "auto",
         learning_rate: Literal["constant", "invscaling", "adaptive"] = "constant",
@@ -92,6 +93,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         beta_2: float = 0.999,
         epsilon: float = 1e-8,
         n_iter_no_change: int = 10,
+        max_fun: int = 15000,
         dtype: npt.DTypeLike | None = None,
         optimizer_options: dict[str, Any] | None = None,
         n_threads: int = 1,
@@ -104,7 +106,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                          verbose=verbose, warm_start=warm_start, momentum=momentum,
                          nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
                          validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
-                         epsilon=epsilon, n_iter_no_change=n_iter_no_change, dtype=dtype,
+                         epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun, dtype=dtype,
                          optimizer_options=optimizer_options, n_threads=n_threads)
         self.class_weight = class_weight
 

@@ -32,6 +32,7 @@ from ..optim.schedules import LRSchedule, as_schedule
 from ..runtime.threads import blas_threads
 from .callbacks import CallbackFn, check_callbacks, give_network
 from .errors import TrainingDivergedError
+from .full_batch import FullBatchEpoch, check_full_batch, is_full_batch
 from .history import History
 from .progress import Progress, make_progress
 
@@ -192,6 +193,9 @@ class _Loop:
         self.scheduled_hyper = np.empty(len(optimizer.hyper_names))
         self.lr_index = optimizer.hyper_names.index("lr")
         self.warned_val = False
+        # A full-batch optimizer (L-BFGS) runs its own epoch phase: train/full_batch.py.
+        self.full_batch = (FullBatchEpoch(net, plan.X, plan.Y, plan.weights, self.work, optimizer)
+                           if is_full_batch(optimizer) else None)
 
     def run(self, display: Progress) -> None:
         for epoch in range(1, self.plan.epochs + 1):
@@ -202,6 +206,8 @@ class _Loop:
             for cb in self.plan.callbacks:
                 if cb(epoch, dict(logs)) is True:
                     stop = True
+            if self.full_batch is not None and self.full_batch.converged:
+                stop = True
             if stop:
                 self.history.stopped_early = True
                 break
@@ -221,6 +227,8 @@ class _Loop:
         return self.scheduled_hyper, lr
 
     def _epoch(self, epoch: int) -> dict[str, float]:
+        if self.full_batch is not None:
+            return self.full_batch(epoch, self)
         net, plan, optimizer = self.net, self.plan, self.optimizer
         # Checked before every epoch: a callback may have reset or replaced them, and the kernel trusts their shapes.
         checked_hyper, state = self.checked_arrays(optimizer)
@@ -297,6 +305,8 @@ class _Loop:
 def fit(net: Any, X: Any, Y: Any, optimizer: Any = None, *, progress: Any = False, **options: Any) -> History:
     """Train ``net``; the arguments and the result are those of :meth:`fastnet.Network.fit`."""
     plan = _check_arguments(net, X, Y, **options)
+    check_full_batch(net._optimizer if optimizer is None else optimizer, options.get("batch_size"),
+                     plan.X.shape[0], plan.lr_schedule, plan.max_norm)
     history = History()
     display = make_progress(progress, plan.epochs)
     # Everything that changes the network's state happens under its lock, so

@@ -167,7 +167,9 @@ def test_unknown_names():
         Network.mlp([2, 3, 1], output_activation="swish")
     with pytest.raises(ValueError, match="unknown loss 'hinge'"):
         Network.mlp([2, 3, 1], loss="hinge")
-    with pytest.raises(ValueError, match="unknown optimizer 'lbfgs'"):
+    with pytest.raises(ValueError, match="unknown optimizer 'newton'"):
+        Network.mlp([2, 3, 1]).fit(X, Y1, optimizer="newton")
+    with pytest.raises(ValueError, match="the reference network has no LBFGS"):
         Network.mlp([2, 3, 1]).fit(X, Y1, optimizer="lbfgs")
     with pytest.raises(TypeError, match="optimizer must be an Optimizer or a name"):
         Network.mlp([2, 3, 1]).fit(X, Y1, optimizer=0.1)

@@ -442,17 +442,18 @@ def test_convergence_warning_at_max_iter():
 def test_parameters_are_those_of_sklearn_plus_fastnets():
     ours = set(MLPClassifier().get_params())
     theirs = set(SkMLPClassifier().get_params())
-    assert theirs - ours == {"max_fun"}    # L-BFGS only
+    assert theirs - ours == set()
     assert ours - theirs == {"dtype", "optimizer_options", "n_threads", "class_weight"}
     assert set(MLPRegressor().get_params()) - set(SkMLPRegressor().get_params()) == \
         {"dtype", "optimizer_options", "n_threads"}
-    assert set(SkMLPRegressor().get_params()) - set(MLPRegressor().get_params()) == {"max_fun", "loss"}
+    assert set(SkMLPRegressor().get_params()) - set(MLPRegressor().get_params()) == {"loss"}
     model = clone(MLPClassifier(hidden_layer_sizes=(5, 4), solver="sgd"))
     assert model.get_params()["hidden_layer_sizes"] == (5, 4)
 
 
 @pytest.mark.parametrize("params,error,match", [
-    ({"solver": "lbfgs"}, ValueError, "lbfgs.*not supported"),
+    ({"solver": "lbfgs", "max_fun": 0}, ValueError, "max_fun must be an integer >= 1"),
+    ({"solver": "lbfgs", "optimizer_options": {"gtol": 0.1}}, ValueError, "set by the estimator's tol"),
     ({"solver": "newton"}, ValueError, "solver must be one of"),
     ({"activation": "sigmoid"}, ValueError, "activation must be one of"),
     ({"hidden_layer_sizes": (10, 0)}, ValueError, "hidden_layer_sizes"),
