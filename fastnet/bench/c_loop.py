@@ -121,8 +121,15 @@ class CLoopPeer(Peer):
         if self.params.shape != (workload.n_params,):
             raise ValueError(f"CLoopPeer: init_params must hold {workload.n_params} numbers, "
                              f"got shape {self.params.shape}")
+        # The C code trusts its arrays: their shapes are checked here.
         self.X: Array = np.ascontiguousarray(X, dtype=self.dtype)
-        self.Y: Array = np.ascontiguousarray(np.asarray(y, dtype=self.dtype).reshape(len(X), -1))
+        if self.X.ndim != 2 or self.X.shape[1] != workload.sizes[0]:
+            raise ValueError(f"CLoopPeer: X must be (n_samples, {workload.sizes[0]}), got shape {self.X.shape}")
+        self.Y: Array = np.ascontiguousarray(y, dtype=self.dtype)
+        if self.Y.size != len(self.X) * workload.sizes[-1]:
+            raise ValueError(f"CLoopPeer: y must hold {workload.sizes[-1]} value(s) per row of X "
+                             f"({len(self.X)} rows), got shape {self.Y.shape}")
+        self.Y = self.Y.reshape(len(self.X), workload.sizes[-1])
         self.shuffle = shuffle
         self.rng = np.random.default_rng(seed)
         self._in_order = np.arange(len(X), dtype=np.int64)

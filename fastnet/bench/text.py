@@ -18,7 +18,7 @@ _MB = 2**20
 
 
 def format_report(report: Report) -> str:
-    """The report as text: machine, GEMM rate, the table, memory, threads, targets."""
+    """The report as text: machine, GEMM rate, the table, prediction, memory, threads, targets."""
     lines = _heading(report)
     lines += _results_section(report)
     lines += _prediction_section(report)

@@ -68,6 +68,10 @@ def test_c_loop_rejects_bad_arguments():
         c_loop.CLoopPeer(w, X, y, init_params=np.zeros(5))
     with pytest.raises(ValueError, match="dtype must be float32 or float64, got float16"):
         c_loop.CLoopPeer(w, X, y, dtype="float16")
+    with pytest.raises(ValueError, match=r"X must be \(n_samples, 2\), got shape \(4, 3\)"):
+        c_loop.CLoopPeer(w, np.zeros((4, 3)), y)
+    with pytest.raises(ValueError, match=r"y must hold 1 value\(s\) per row of X \(4 rows\), got shape \(3, 1\)"):
+        c_loop.CLoopPeer(w, X, y[:3])
 
 
 def test_c_loop_without_a_compiler_is_unavailable(monkeypatch, tmp_path):
