@@ -3,8 +3,11 @@
 The workloads and peers are fastnet.bench's (fastnet/bench/workloads.py,
 fastnet/bench/peers.py): same layers, relu, loss, plain SGD, batch size and
 shuffling for everyone. BLAS and PyTorch are limited to one thread. A peer
-that is not installed (PyTorch, scikit-learn) is skipped: its setup raises
-NotImplementedError, which asv records as "n/a".
+that is not installed (PyTorch, JAX, scikit-learn, a C compiler for the C
+loop), that cannot run here (torch.compile without a working inductor) or
+that does not implement the workload (the C loop: batch 1 only) is skipped:
+its setup raises NotImplementedError, which asv records as "n/a".
+torch.compile compiles in setup (tens of seconds per workload and dtype).
 """
 
 from fastnet.bench import WORKLOADS
@@ -20,16 +23,17 @@ WORKLOAD_NAMES = list(WORKLOADS)
 class TrainEpoch:
     """Seconds for one full epoch, by implementation (the reference is in ReferenceEpoch)."""
 
-    params = [WORKLOAD_NAMES, ["fastnet", "numpy", "torch", "jax", "sklearn"], ["float32", "float64"]]
+    params = [WORKLOAD_NAMES, ["fastnet", "numpy", "torch", "torch_compile", "jax", "sklearn", "c_loop"],
+              ["float32", "float64"]]
     param_names = ["workload", "impl", "dtype"]
     number = 1
     repeat = (1, 5, 20.0)
     timeout = 300
 
     def setup(self, workload, impl, dtype):
-        _common.skip_unless_available(impl)
+        _common.skip_unless_available(impl, WORKLOADS[workload])
         _common.single_thread()
-        self.peer = _timing.make_peer(WORKLOADS[workload], impl, dtype, subsample=False)
+        self.peer = _common.make_peer(WORKLOADS[workload], impl, dtype, subsample=False)
         self.peer.run()  # warm-up: buffers, first-call costs
 
     def time_epoch(self, workload, impl, dtype):
@@ -87,18 +91,25 @@ class Speedup:
     peers are timed on workload.peer_samples rows and compared per sample.
     """
 
-    params = [WORKLOAD_NAMES, ["reference", "numpy", "torch", "jax", "sklearn"], ["float32", "float64"]]
+    params = [WORKLOAD_NAMES, ["reference", "numpy", "torch", "torch_compile", "jax", "sklearn", "c_loop"],
+              ["float32", "float64"]]
     param_names = ["workload", "peer", "dtype"]
     timeout = 300
 
     def setup(self, workload, peer, dtype):
-        _common.skip_unless_available(peer)
+        _common.skip_unless_available(peer, WORKLOADS[workload])
         if peer == "reference" and dtype == "float64":
             raise NotImplementedError("the reference computes in Python floats: one dtype is enough")
         _common.single_thread()
+        w = WORKLOADS[workload]
+        data = w.make_data(dtype=dtype)
+        # Made here, so that a peer that cannot run (PeerUnavailable) is skipped, and compile time is not timed.
+        self.peers = {"fastnet": _common.make_peer(w, "fastnet", dtype, data=data),
+                      peer: _common.make_peer(w, peer, dtype, data=data)}
 
     def track_speedup(self, workload, peer, dtype):
-        return _timing.speedup(WORKLOADS[workload], peer, dtype, budget=0.5)
+        timing = _timing.time_peers(self.peers, min_repeats=2, budget=0.5)
+        return timing[peer]["best"] / timing["fastnet"]["best"]
 
     track_speedup.unit = "x"
 

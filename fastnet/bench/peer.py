@@ -11,18 +11,26 @@ import numpy.typing as npt
 
 from .workloads import Workload
 
-__all__ = ["Peer", "Clock", "Array"]
+__all__ = ["Peer", "PeerUnavailable", "Clock", "Array"]
 
 #: A clock in seconds: time.perf_counter (wall) or time.process_time (CPU).
 Clock = Callable[[], float]
 Array = npt.NDArray[Any]
 
 
+class PeerUnavailable(RuntimeError):
+    """Raised by a peer's constructor that finds it cannot run here after all (a compiler that fails);
+    the bench reports its message as the reason the peer was skipped."""
+
+
 class Peer(abc.ABC):
     """One implementation of a workload: ``run()`` trains over ``samples_per_run`` rows.
 
     ``available()`` returns None when the peer can run here, else the reason it
-    cannot (a library that is not installed). ``epoch_scale`` multiplies the
+    cannot (a library that is not installed); ``skip_reason(workload)`` the
+    same for one workload (a peer written for batch 1 only). A constructor
+    that fails for a reason of the machine raises :class:`PeerUnavailable`.
+    ``epoch_scale`` multiplies the
     time of one ``run()`` to give the time of a full epoch (1 unless subsampled).
     """
 
@@ -32,6 +40,11 @@ class Peer(abc.ABC):
 
     @classmethod
     def available(cls) -> str | None:
+        return None
+
+    @classmethod
+    def skip_reason(cls, workload: Workload) -> str | None:
+        """None if the peer implements ``workload``, else why not."""
         return None
 
     def __init__(self, workload: Workload, X: Array, y: Array, dtype: npt.DTypeLike = "float32",

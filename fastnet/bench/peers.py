@@ -12,9 +12,15 @@ the library allows) the same initial parameters, taken from the fastnet network.
   person would (fastnet/bench/numpy_mlp.py).
 - ``TorchPeer``: PyTorch eager mode, ``nn.Sequential`` of ``nn.Linear``/``nn.ReLU``,
   ``torch.optim.SGD``, the standard loop (zero_grad, forward, loss, backward,
-  step) over slices of a ``torch.randperm`` order (cheaper than a DataLoader).
+  step) over slices of a ``torch.randperm`` order (cheaper than a DataLoader)
+  (fastnet/bench/torch_peer.py).
+- ``TorchCompilePeer``: the same with ``model = torch.compile(model)``, its
+  compile time reported apart; opt-in (``--peers torch_compile``), as it
+  compiles for tens of seconds per workload (fastnet/bench/torch_peer.py).
 - ``JaxPeer``: JAX, the whole epoch one ``jax.jit`` with a ``lax.scan`` over the
   batches (fastnet/bench/jax_peer.py).
+- ``CLoopPeer``: the batch-1 epoch written by hand in C, compiled at benchmark
+  time: the limit of the per-sample loop; tiny and small only (fastnet/bench/c_loop.py).
 - ``SklearnPeer``: ``MLPClassifier`` (``MLPRegressor`` for MSE) with
   solver="sgd", momentum 0, alpha 0, constant learning rate; one
   ``partial_fit`` is one shuffled epoch.
@@ -32,9 +38,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from .c_loop import CLoopPeer
 from .jax_peer import JaxPeer
 from .numpy_mlp import NumpyMLP, one_hot, split_params
-from .peer import Array, Clock, Peer
+from .peer import Array, Clock, Peer, PeerUnavailable
+from .torch_peer import TorchCompilePeer, TorchPeer
 from .workloads import Workload
 
 if TYPE_CHECKING:
@@ -42,8 +50,8 @@ if TYPE_CHECKING:
     from fastnet.nn.network import Network
     from fastnet.optim.optimizers import SGD
 
-__all__ = ["Peer", "FastnetPeer", "ReferencePeer", "NumpyPeer", "TorchPeer", "SklearnPeer", "JaxPeer", "PEERS",
-           "peer_status", "Clock"]
+__all__ = ["Peer", "PeerUnavailable", "FastnetPeer", "ReferencePeer", "NumpyPeer", "TorchPeer", "TorchCompilePeer",
+           "SklearnPeer", "JaxPeer", "CLoopPeer", "PEERS", "DEFAULT_PEERS", "peer_status", "Clock"]
 
 # ---------------------------------------------------------------------------
 # fastnet and its pure-Python reference
@@ -145,73 +153,6 @@ class NumpyPeer(Peer):
 
 
 # ---------------------------------------------------------------------------
-# PyTorch
-# ---------------------------------------------------------------------------
-
-class TorchPeer(Peer):
-    """PyTorch (untyped here: it is optional, and its objects are Any)."""
-
-    name = "torch"
-
-    @classmethod
-    def available(cls) -> str | None:
-        try:
-            importlib.import_module("torch")
-        except ImportError:
-            return "PyTorch is not installed"
-        return None
-
-    def __init__(self, workload: Workload, X: Array, y: Array, dtype: npt.DTypeLike = "float32",
-                 init_params: Array | None = None, seed: int = 0) -> None:
-        torch: Any = importlib.import_module("torch")
-        nn = torch.nn
-
-        super().__init__(workload, X, y, dtype, init_params, seed)
-        torch.set_num_threads(1)
-        tdtype = torch.float32 if self.dtype == np.float32 else torch.float64
-        torch.manual_seed(seed)
-        modules = []
-        sizes = workload.sizes
-        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-            modules.append(nn.Linear(n_in, n_out, dtype=tdtype))
-            if i < len(sizes) - 2:
-                modules.append(nn.ReLU())
-        self.model = nn.Sequential(*modules)
-        if init_params is not None:
-            linears = [m for m in modules if isinstance(m, nn.Linear)]
-            with torch.no_grad():
-                for lin, (W, b) in zip(linears, split_params(np.asarray(init_params), sizes)):
-                    lin.weight.copy_(torch.from_numpy(np.ascontiguousarray(W.T)))
-                    lin.bias.copy_(torch.from_numpy(np.ascontiguousarray(b)))
-        self.loss_fn = nn.CrossEntropyLoss() if workload.loss == "cross_entropy" else nn.MSELoss()
-        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=workload.lr)
-        self.X = torch.from_numpy(np.ascontiguousarray(X, dtype=self.dtype))
-        if workload.loss == "cross_entropy":
-            self.y = torch.from_numpy(np.asarray(y, dtype=np.int64))
-        else:
-            self.y = torch.from_numpy(np.ascontiguousarray(y, dtype=self.dtype).reshape(len(X), -1))
-        self.generator = torch.Generator().manual_seed(seed)
-        self.torch = torch
-
-    def run(self) -> float:
-        torch = self.torch
-        n: int = self.X.shape[0]
-        batch_size = self.workload.batch_size
-        model, loss_fn, optimizer = self.model, self.loss_fn, self.optimizer
-        order = torch.randperm(n, generator=self.generator)
-        total = 0.0
-        for s in range(0, n, batch_size):
-            idx = order[s:s + batch_size]
-            xb, yb = self.X[idx], self.y[idx]
-            optimizer.zero_grad()
-            loss = loss_fn(model(xb), yb)
-            loss.backward()
-            optimizer.step()
-            total += float(loss.item()) * len(idx)
-        return total / n
-
-
-# ---------------------------------------------------------------------------
 # scikit-learn
 # ---------------------------------------------------------------------------
 
@@ -268,7 +209,10 @@ class SklearnPeer(Peer):
 
 #: name -> Peer class, in the order the table lists them
 PEERS: dict[str, type[Peer]] = {cls.name: cls for cls in (FastnetPeer, ReferencePeer, NumpyPeer, TorchPeer,
-                                                            SklearnPeer, JaxPeer)}
+                                                            SklearnPeer, JaxPeer, TorchCompilePeer, CLoopPeer)}
+#: The peers the bench runs when none are asked for: all but torch.compile, which compiles
+#: for tens of seconds per workload (``--peers torch_compile`` asks for it).
+DEFAULT_PEERS: list[str] = [name for name in PEERS if name != TorchCompilePeer.name]
 
 
 def peer_status() -> dict[str, str | None]:

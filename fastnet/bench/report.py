@@ -25,10 +25,11 @@ from ..runtime.cpu import blas_kernel, forced_kernel_warning
 from . import peers as _peers
 from .memory import fit_memory
 from .peers import Clock
+from .prediction import measure_prediction
 from .scaling import blas_thread_speedup, process_speedup, thread_speedup
 from .timing import CLOCKS, Timing, gemm_rate, make_peer, single_thread, time_peers
-from .workloads import (TARGET_BLAS_THREADS, TARGET_FIT_EXTRA_BYTES, TARGET_GEMM_FRACTION, TARGET_THREAD_SPEEDUP,
-                        TARGETS, TARGETS_FLOAT64, WORKLOADS, Workload, get_workloads)
+from .workloads import (TARGET_BLAS_THREADS, TARGET_FIT_EXTRA_BYTES, TARGET_GEMM_FRACTION, TARGET_PREDICT_ONNXRUNTIME,
+                        TARGET_THREAD_SPEEDUP, TARGETS, TARGETS_FLOAT64, WORKLOADS, Workload, get_workloads)
 
 __all__ = ["run", "check_targets", "cpu_model", "Report"]
 
@@ -89,11 +90,13 @@ class _Settings:
 
 def run(workloads: str | Sequence[str] | None = None, dtypes: Sequence[str] = ("float32",),
         peers: Sequence[str] | None = None, quick: bool = False, threads: bool = False, memory: bool = True,
-        sklearn_float64_digits: bool = True, log: Log | None = None, seed: int = 0, clock: str = "wall") -> Report:
+        sklearn_float64_digits: bool = True, log: Log | None = None, seed: int = 0, clock: str = "wall",
+        predict: bool = True) -> Report:
     """Time every (workload, dtype, peer) side by side; returns a dict (text.format_report prints it).
 
     ``clock``: "wall" or "cpu" (see CLOCKS) for the single-thread rows; the
-    2-thread rows are always wall time.
+    2-thread rows are always wall time. ``predict``: also time ``Network.predict``
+    against ONNX Runtime and NumPy (fastnet/bench/prediction.py).
     """
     if clock not in CLOCKS:
         raise ValueError(f"clock must be one of {', '.join(CLOCKS)}, got {clock!r}")
@@ -110,6 +113,9 @@ def run(workloads: str | Sequence[str] | None = None, dtypes: Sequence[str] = ("
             report["results"] += _time_workload(report, workload, dtype, extra_only, settings)
             if memory and not extra_only:
                 report["memory"].append(fit_memory(workload, dtype=dtype, seed=seed))
+        if predict:
+            report["prediction"] = measure_prediction(quick=quick, seed=seed, clock=settings.clock,
+                                                      log=settings.log)
         if threads:
             _measure_scaling(report, chosen, dtypes[0], settings)
     report["load_average_end"] = _load_average()
@@ -118,9 +124,9 @@ def run(workloads: str | Sequence[str] | None = None, dtypes: Sequence[str] = ("
 
 
 def _peer_names(peers: Sequence[str] | None) -> list[str]:
-    """The peers asked for (all by default), fastnet first, every name checked."""
+    """The peers asked for (DEFAULT_PEERS by default), fastnet first, every name checked."""
     if peers is None:
-        return list(_peers.PEERS)
+        return list(_peers.DEFAULT_PEERS)
     unknown = [p for p in peers if p not in _peers.PEERS]
     if unknown:
         raise ValueError(f"unknown peer(s) {', '.join(unknown)}; expected some of {', '.join(_peers.PEERS)}")
@@ -166,18 +172,24 @@ def _time_workload(report: Report, workload: Workload, dtype: str, extra_only: b
     """One row per peer of (workload, dtype): the peers that can run here timed in turns."""
     data = workload.make_data(dtype=dtype, seed=settings.seed)
     names = [name for name in settings.peers if not extra_only or name in ("fastnet", "sklearn")]
-    running = [name for name in names if settings.status[name] is None]
-    settings.log(f"{workload.name} {dtype}: {', '.join(running)} ...")
-    made = {name: make_peer(workload, name, dtype, settings.seed, data=data) for name in running}
+    skipped = {name: settings.status[name] or _peers.PEERS[name].skip_reason(workload) for name in names}
+    settings.log(f"{workload.name} {dtype}: {', '.join(n for n in names if skipped[n] is None)} ...")
+    made = {}
+    for name in names:
+        if skipped[name] is None:
+            try:
+                made[name] = make_peer(workload, name, dtype, settings.seed, data=data)
+            except _peers.PeerUnavailable as exc:   # found out by trying: a compiler that fails
+                skipped[name] = str(exc)
     timings = time_peers(made, min_repeats=settings.min_repeats, budget=settings.budget, clock=settings.clock)
     gemm = report["gemm_float64" if dtype == "float64" else "gemm"]
     rows = []
     for name in names:
         row: Row = {"workload": workload.name, "sizes": list(workload.sizes), "batch_size": workload.batch_size,
                     "dtype": dtype, "peer": name, "n_samples": workload.n_samples}
-        skipped = settings.status[name]
-        if skipped is not None:
-            row["skipped"] = skipped
+        reason = skipped[name]
+        if reason is not None:
+            row["skipped"] = reason
         else:
             _add_timing(row, workload, made[name], timings[name], timings["fastnet"]["best"], gemm)
         rows.append(row)
@@ -191,7 +203,7 @@ def _add_timing(row: Row, workload: Workload, peer: _peers.Peer, timing: Timing,
                median_seconds_per_epoch=timing["median"], runs=timing["runs"], loss=timing["loss"],
                samples_per_second=workload.n_samples / seconds,
                gflops=workload.flops_per_epoch() / seconds / 1e9)
-    compile_seconds = getattr(peer, "compile_seconds", None)   # JAX: compiled once, outside the epoch times
+    compile_seconds = getattr(peer, "compile_seconds", None)   # JAX, torch.compile, C: compiled once, not timed
     if compile_seconds is not None:
         row["compile_seconds"] = compile_seconds
     if row["peer"] == "fastnet":
@@ -248,6 +260,10 @@ def check_targets(report: Report) -> list[Row]:
         if row["peer"] == "fastnet" and row["workload"] == TARGET_GEMM_FRACTION[0] and row["dtype"] == "float32":
             out.append(_target(f"{row['workload']} float32: fastnet GFLOP/s / single-thread sgemm",
                                TARGET_GEMM_FRACTION[1], row["gemm_fraction"], "of sgemm"))
+    for p in report.get("prediction", {}).get("rows", []):
+        if "onnxruntime" in p["fastnet_speedup"] and p["rows"] in TARGET_PREDICT_ONNXRUNTIME:
+            out.append(_target(f"{p['workload']} {p['dtype']}: predict {p['rows']} row(s), fastnet vs onnxruntime",
+                               TARGET_PREDICT_ONNXRUNTIME[p["rows"]], p["fastnet_speedup"]["onnxruntime"], "x"))
     for m in report.get("memory", []):
         for suffix, how in (("", "fit"), ("_no_rollback", "fit(rollback=False)")):
             extra = "fit_extra_bytes" + suffix

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from .report import Report, Row
-from .workloads import TARGET_BLAS_THREADS, TARGET_FIT_EXTRA_BYTES, TARGET_THREAD_SPEEDUP
+from .workloads import TARGET_BLAS_THREADS, TARGET_FIT_EXTRA_BYTES, TARGET_PREDICT_ONNXRUNTIME, TARGET_THREAD_SPEEDUP
 
 __all__ = ["format_report"]
 
@@ -18,9 +18,10 @@ _MB = 2**20
 
 
 def format_report(report: Report) -> str:
-    """The report as text: machine, GEMM rate, the table, memory, threads, targets."""
+    """The report as text: machine, GEMM rate, the table, prediction, memory, threads, targets."""
     lines = _heading(report)
     lines += _results_section(report)
+    lines += _prediction_section(report)
     lines += _memory_section(report)
     lines += _threads_section(report)
     lines += _blas_threads_section(report)
@@ -50,6 +51,10 @@ def _fmt_num(x: float) -> str:
 
 def _fmt_ratio(x: float) -> str:
     return f"{x:.3g}x" if x < 1000 else f"{x:,.0f}x"
+
+
+def _fmt_us(us: float) -> str:
+    return f"{us:.3g}" if us < 1000 else f"{us:,.0f}"
 
 
 def _fmt_mb(n_bytes: float) -> str:
@@ -115,7 +120,7 @@ def _result_cells(row: Row, targets: dict[str, Row]) -> list[str]:
         if t is not None and row["dtype"] == "float32":
             target = f">={t['target']:.0%} sgemm {_met(t['met'])}"
     else:
-        ratio = _fmt_ratio(row["fastnet_speedup"]) + " faster"
+        ratio = _speed_words(row["fastnet_speedup"])
         t = targets.get(f"{row['workload']} {row['dtype']}: fastnet vs {row['peer']}")
         if t is not None:
             target = f">={t['target']:g}x {_met(t['met'])}"
@@ -157,6 +162,40 @@ def _results_section(report: Report) -> list[str]:
                  "weight; no one computes the first layer's input gradient); "
                  "'fastnet is' = peer time / fastnet time; fastnet's GFLOP/s is also shown as a fraction "
                  "of the numpy gemm rate of its dtype.")
+    return lines
+
+
+def _speed_words(ratio: float) -> str:
+    """fastnet's time against a peer's in words: "2.1x faster" or "1.5x slower"."""
+    return f"{_fmt_ratio(ratio)} faster" if ratio >= 1 else f"{_fmt_ratio(1 / ratio)} slower"
+
+
+def _prediction_section(report: Report) -> list[str]:
+    """Network.predict against ONNX Runtime and NumPy: microseconds per call, fastnet's ratios, the targets."""
+    prediction = report.get("prediction")
+    if not prediction:
+        return []
+    peers = ["onnxruntime", "numpy"]
+    rows = []
+    for p in prediction["rows"]:
+        us = p["us_per_call"]
+        cells = [p["workload"], "-".join(map(str, p["sizes"])), p["dtype"], str(p["rows"]), _fmt_us(us["fastnet"])]
+        for peer in peers:
+            if peer in us:
+                cells += [_fmt_us(us[peer]), _speed_words(p["fastnet_speedup"][peer])]
+            else:
+                cells += ["-", "-"]
+        target = TARGET_PREDICT_ONNXRUNTIME.get(p["rows"])
+        ratio = p["fastnet_speedup"].get("onnxruntime")
+        cells.append("" if target is None or ratio is None else f">={target:g}x {_met(ratio >= target)}")
+        rows.append(cells)
+    lines = ["", "prediction, microseconds per call (best burst of calls in turns; one thread):",
+             *_table(["workload", "layers", "dtype", "rows", "fastnet us", "onnxruntime us", "fastnet is",
+                      "numpy us", "fastnet is", "target vs onnxruntime"], rows, right={3, 4, 5, 6, 7, 8})]
+    if prediction.get("onnxruntime") is not None:
+        lines.append(f"onnxruntime skipped: {prediction['onnxruntime']}")
+    lines.append("fastnet: net.predict(X); onnxruntime: InferenceSession of net.to_onnx(), 1 intra-op and 1 inter-op "
+                 "thread, sequential, ORT_ENABLE_ALL; numpy: the X @ W + b chain, relu, softmax.")
     return lines
 
 

@@ -188,12 +188,12 @@ def time_peers(peers: Mapping[str, Peer], min_repeats: int = 2, budget: float = 
 def make_peer(workload: Workload, name: str, dtype: npt.DTypeLike = "float32", seed: int = 0,
               subsample: bool = True, data: tuple[Array, Array] | None = None) -> Peer:
     """The peer ``name`` on the workload's data from ``seed``, starting from the fastnet network's
-    initial parameters. NumPy, PyTorch and scikit-learn get ``workload.peer_samples`` rows when
+    initial parameters. NumPy, PyTorch (eager and compiled) and scikit-learn get ``workload.peer_samples`` rows when
     ``subsample`` (the per-sample cost at batch 1 is what is compared)."""
     X, y = workload.make_data(dtype=dtype, seed=seed) if data is None else data
     init = workload.network(dtype="float64", seed=seed).params.copy()
     m = workload.n_samples
-    if subsample and name in ("numpy", "torch", "sklearn") and workload.peer_samples:
+    if subsample and name in ("numpy", "torch", "torch_compile", "sklearn") and workload.peer_samples:
         m = min(m, workload.peer_samples)
     return _peers.PEERS[name](workload, X[:m], y[:m], dtype=dtype, init_params=init, seed=seed)
 

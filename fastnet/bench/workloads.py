@@ -176,3 +176,9 @@ TARGET_THREAD_SPEEDUP = 1.8
 #: (workload, n_threads, minimum speedup over fastnet on one thread, minimum speedup
 #: over PyTorch with as many threads) for ``Network.n_threads``.
 TARGET_BLAS_THREADS = ("large", 2, 1.8, 1.1)
+#: The prediction section (fastnet/bench/prediction.py): the workloads whose networks
+#: are timed, and the batch sizes (rows per predict call).
+PREDICT_WORKLOADS = ("digits", "mid")
+PREDICT_ROWS = (1, 1024)
+#: rows per call -> minimum speedup of Network.predict over ONNX Runtime (one thread), float32.
+TARGET_PREDICT_ONNXRUNTIME: dict[int, float] = {1: 2.0, 1024: 1.1}

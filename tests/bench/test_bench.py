@@ -225,7 +225,7 @@ COLUMNS = ["workload", "layers", "batch", "dtype", "impl", "time/epoch", "sample
 
 def test_bench_quick_prints_the_table(capsys, tmp_path):
     out_json = tmp_path / "bench.json"
-    code = main(["--quick", "--workloads", "tiny,digits", "--json", str(out_json)])
+    code = main(["--quick", "--workloads", "tiny,digits", "--no-predict", "--json", str(out_json)])
     text = capsys.readouterr().out
     assert code == 0
     header = next(line for line in text.splitlines() if line.startswith("workload"))
@@ -251,7 +251,7 @@ def test_bench_quick_prints_the_table(capsys, tmp_path):
             if ": memory " in t["what"]} == {"fit", "fit(rollback=False)"}
     # every row of the table is there: one per (workload, dtype, peer)
     table_rows = [line for line in text.splitlines() if "faster" in line or "sgemm" in line.split("  ")[-1]]
-    assert len([line for line in text.splitlines() if " faster" in line]) == len(
+    assert len([line for line in text.splitlines() if " faster" in line or " slower" in line]) == len(
         [r for r in rows if r["peer"] != "fastnet"])
     assert table_rows
 
@@ -273,7 +273,7 @@ def test_fit_memory_measures_the_modes_asked_for():
 
 def test_bench_skips_missing_libraries_cleanly(capsys, monkeypatch):
     monkeypatch.setattr(bench_peers.TorchPeer, "available", classmethod(lambda cls: "PyTorch is not installed"))
-    code = main(["--quick", "--workloads", "tiny", "--peers", "numpy,torch", "--no-memory"])
+    code = main(["--quick", "--workloads", "tiny", "--peers", "numpy,torch", "--no-memory", "--no-predict"])
     text = capsys.readouterr().out
     assert code == 0
     assert "skipped: PyTorch is not installed" in text
@@ -281,7 +281,7 @@ def test_bench_skips_missing_libraries_cleanly(capsys, monkeypatch):
 
 
 def test_bench_threads_row(capsys):
-    code = main(["--quick", "--workloads", "tiny", "--peers", "numpy", "--threads", "--no-memory"])
+    code = main(["--quick", "--workloads", "tiny", "--peers", "numpy", "--threads", "--no-memory", "--no-predict"])
     text = capsys.readouterr().out
     assert code == 0
     assert "2 threads" in text and "throughput" in text and "2 processes" in text
@@ -325,12 +325,12 @@ def test_bench_rejects_unknown_workload(capsys):
 # The asv suite
 # ---------------------------------------------------------------------------
 
-BENCHMARK_MODULES = ["bench_kernels", "bench_training", "bench_gil", "bench_blas"]
+BENCHMARK_MODULES = ["bench_kernels", "bench_training", "bench_gil", "bench_blas", "bench_predict"]
 PREFIXES = ("time_", "peakmem_", "mem_", "track_", "timeraw_")
 
 # The cheapest parameter combination for each class that has params.
 SMALLEST = {"workload": "tiny", "dtype": "float32", "impl": "fastnet", "peer": "reference",
-            "shape": None, "n_params": None}
+            "shape": None, "n_params": None, "rows": 1}
 
 
 @pytest.fixture(scope="module")
