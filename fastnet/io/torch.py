@@ -77,8 +77,9 @@ def _activation(module: Any) -> Activation:
             raise ValueError(f"GELU(approximate={module.approximate!r}) is not 'none' or 'tanh'")
         return Activation("gelu" if module.approximate == "none" else "gelu_tanh")
     if name == "Softmax" and module.dim not in (1, -1):
-        raise ValueError(f"Softmax(dim={module.dim!r}) normalises along another axis than the features; "
-                         "fastnet's softmax is Softmax(dim=1) (or dim=-1)")
+        what = "leaves the axis to torch's implicit choice" if module.dim is None else "normalises another axis"
+        raise ValueError(f"Softmax(dim={module.dim!r}) {what}; fastnet's softmax normalises over the "
+                         "features: Softmax(dim=1) (or dim=-1)")
     fastnet_name = next(k for k, (cls, _) in TORCH_ACTIVATIONS.items() if cls == name)
     params = {key: float(getattr(module, key)) for key in ACTIVATIONS[fastnet_name][0]}
     return Activation(fastnet_name, **params)

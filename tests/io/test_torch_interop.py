@@ -160,6 +160,8 @@ def test_not_a_sequential(module, message):
 @pytest.mark.parametrize("modules, error, message", [
     (lambda: [nn.ReLU()], ValueError, "has no nn.Linear"),
     (lambda: [nn.Linear(3, 2), nn.Softmax(dim=0)], ValueError, r"module 1 .*Softmax\(dim=0\)"),
+    (lambda: [nn.Linear(3, 2), nn.Softmax()], ValueError, r"module 1 .*Softmax\(dim=None\) leaves the axis"),
+    (lambda: [nn.Linear(3, 2), nn.Softmax(dim=0)], ValueError, "over the features: Softmax\\(dim=1\\)"),
     (lambda: [nn.Linear(3, 2), nn.LeakyReLU(-0.5)], ValueError, "module 1 .*negative_slope"),
     (lambda: [nn.Linear(3, 4), nn.Linear(3, 2)], ValueError, "takes 3 inputs but the layer before gives 4"),
     (lambda: [nn.Linear(3, 4).half()], TypeError, "torch.float16.*pass dtype="),
