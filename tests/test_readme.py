@@ -55,6 +55,8 @@ def test_readme_block_runs(line, code, tmp_path, monkeypatch):
 def test_guide_block_runs(line, code, tmp_path, monkeypatch):
     if "sklearn" in code:
         pytest.importorskip("sklearn", reason="scikit-learn is not installed")
+    if "import torch" in code:
+        pytest.importorskip("torch", reason="PyTorch is not installed")
     if "onnxruntime" in code:
         pytest.importorskip("onnxruntime", reason="onnxruntime is not installed")
     if "import optuna" in code:

@@ -3,7 +3,9 @@
 :func:`run` measures in phases under one single-thread limit: the GEMM
 rate, then each (workload, dtype) with its peers taking turns
 (fastnet/bench/timing.py) and fit's memory (fastnet/bench/memory.py), then,
-with ``threads``, the scaling rows (fastnet/bench/scaling.py).
+with ``threads``, the scaling rows (fastnet/bench/scaling.py), then, when
+scikit-learn is a peer, prediction with an imported scikit-learn model
+(fastnet/bench/sklearn_predict.py).
 :func:`check_targets` reads the issue's targets against it, and
 fastnet/bench/text.py prints it. The dict is what ``--json`` writes.
 """
@@ -27,6 +29,7 @@ from .memory import fit_memory
 from .peers import Clock
 from .prediction import measure_prediction
 from .scaling import blas_thread_speedup, process_speedup, thread_speedup
+from .sklearn_predict import prediction_speedup
 from .timing import CLOCKS, Timing, gemm_rate, make_peer, single_thread, time_peers
 from .workloads import (TARGET_BLAS_THREADS, TARGET_FIT_EXTRA_BYTES, TARGET_GEMM_FRACTION, TARGET_PREDICT_ONNXRUNTIME,
                         TARGET_THREAD_SPEEDUP, TARGETS, TARGETS_FLOAT64, WORKLOADS, Workload, get_workloads)
@@ -118,6 +121,11 @@ def run(workloads: str | Sequence[str] | None = None, dtypes: Sequence[str] = ("
                                                       log=settings.log)
         if threads:
             _measure_scaling(report, chosen, dtypes[0], settings)
+        if "sklearn" in settings.peers and settings.status["sklearn"] is None:
+            settings.log("prediction with an imported scikit-learn model ...")
+            report["sklearn_predict"] = prediction_speedup(
+                dtype=dtypes[0], repeats=settings.min_repeats + 2, min_seconds=0.01 if quick else 0.03,
+                seed=seed, clock=settings.clock)
     report["load_average_end"] = _load_average()
     report["targets"] = check_targets(report)
     return report

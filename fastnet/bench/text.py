@@ -25,6 +25,7 @@ def format_report(report: Report) -> str:
     lines += _memory_section(report)
     lines += _threads_section(report)
     lines += _blas_threads_section(report)
+    lines += _sklearn_predict_section(report)
     lines += _targets_section(report)
     return "\n".join(lines)
 
@@ -258,6 +259,21 @@ def _blas_threads_section(report: Report) -> list[str]:
                          f">={vs_torch}x {_met(t['speedup_vs_torch'] >= vs_torch)}"])
     return ["", "one network, more BLAS threads (Network.n_threads; wall time per epoch):",
             *_table(["workload", "dtype", "impl", "time/epoch", "ratio", "target"], rows, right={3})]
+
+
+def _sklearn_predict_section(report: Report) -> list[str]:
+    """scikit-learn's predict_proba against fastnet's predict of the same model (fastnet/bench/sklearn_predict.py)."""
+    rows = report.get("sklearn_predict")
+    if not rows:
+        return []
+    cells = [[f"{r['workload']} {'-'.join(map(str, r['sizes']))}", r["dtype"], str(r["rows"]),
+              _fmt_time(r["sklearn_seconds"]), _fmt_time(r["fastnet_seconds"]), _fmt_ratio(r["speedup"]),
+              f"{r['max_abs_difference']:.1e}"] for r in rows]
+    first = rows[0]
+    return ["", f"prediction with one scikit-learn {first['estimator']}: its {first['sklearn_method']} against "
+                "fastnet's predict of Network.from_sklearn(est) (time per call):",
+            *_table(["model", "dtype", "rows", f"sklearn {first['sklearn_method']}", "fastnet predict",
+                     "sklearn / fastnet", "max |difference|"], cells, right={2, 3, 4, 5, 6})]
 
 
 def _targets_section(report: Report) -> list[str]:

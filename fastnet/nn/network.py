@@ -395,6 +395,22 @@ class Network:
         """
         return conversions.export("onnx", self, path, opset=opset)
 
+    def to_torch(self) -> Any:
+        """The network as a ``torch.nn.Sequential`` computing :meth:`predict`; see :func:`fastnet.io.torch.to_torch`."""
+        return conversions.export("torch", self)
+
+    @classmethod
+    def from_torch(cls, module: Any, dtype: npt.DTypeLike | None = None, loss: Loss | str | None = None) -> Network:
+        """The network of a ``torch.nn.Sequential`` of Linear layers and activations; see
+        :func:`fastnet.io.torch.from_torch`."""
+        return conversions.import_from("torch", module, dtype=dtype, loss=loss)  # type: ignore[no-any-return]
+
+    @classmethod
+    def from_sklearn(cls, estimator: Any, dtype: npt.DTypeLike | None = None) -> Network:
+        """The network of a fitted scikit-learn ``MLPClassifier`` / ``MLPRegressor``; see
+        :func:`fastnet.io.sklearn.from_sklearn`."""
+        return conversions.import_from("sklearn", estimator, dtype=dtype)  # type: ignore[no-any-return]
+
     # -- pickling (joblib, multiprocessing) ------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
         return {**archive.describe(self), "params": self._params.copy(), "optimizer": self._optimizer,
