@@ -9,7 +9,7 @@ the tests. See ``docs/MATH.md`` for the exact formulas and
 from ._version import __version__
 from . import datasets
 from .io import load
-from .nn import ACTIVATIONS, INITIALIZERS, LOSSES, Activation, Dense, Loss, Network
+from .nn import ACTIVATIONS, INITIALIZERS, LOSSES, Activation, Dense, Dropout, Loss, Network
 from .optim import OPTIMIZERS, SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop, schedules
 from .optim.schedules import (CosineAnnealingLR, ExponentialLR, LambdaLR, LinearLR, LinearWarmup, LRSchedule,
                               OneCycleLR, ReduceLROnPlateau, SequentialLR, StepLR)
@@ -25,7 +25,7 @@ _aliases.install(__import__(__name__))  # the import paths of fastnet 0.1
 __all__ = [
     "__version__", "ACTIVATIONS", "Activation", "INITIALIZERS", "LOSSES", "Loss", "OPTIMIZERS", "Optimizer",
     "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "History", "TrainingDivergedError",
-    "Network", "Dense", "gradcheck", "load", "get_include", "show_config",
+    "Network", "Dense", "Dropout", "gradcheck", "load", "get_include", "show_config",
     "ModelCheckpoint", "CSVLogger", "OptunaPruningCallback",
     # the learning-rate schedules (also fastnet.schedules.X)
     "LRSchedule", "LambdaLR", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR", "SequentialLR",

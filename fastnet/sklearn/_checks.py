@@ -93,6 +93,7 @@ def _check_numbers(est: _BaseMLP) -> None:
     _real(est, "epsilon", 0.0, low_open=True)
     _integer(est, "n_iter_no_change", 1)
     _integer(est, "n_threads", 1)
+    _real(est, "dropout", 0.0, 1.0, high_open=True)
 
 
 def _check_dtype(dtype: Any) -> None:
