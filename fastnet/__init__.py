@@ -9,7 +9,7 @@ the tests. See ``docs/MATH.md`` for the exact formulas and
 from ._version import __version__
 from . import datasets
 from .io import load
-from .nn import ACTIVATIONS, INITIALIZERS, LOSSES, Activation, Dense, Loss, Network
+from .nn import ACTIVATIONS, INITIALIZERS, LOSSES, Activation, Dense, Dropout, Loss, Network
 from .optim import LBFGS, OPTIMIZERS, SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop, schedules
 from .optim.schedules import (CosineAnnealingLR, ExponentialLR, LambdaLR, LinearLR, LinearWarmup, LRSchedule,
                               OneCycleLR, ReduceLROnPlateau, SequentialLR, StepLR)
@@ -27,7 +27,7 @@ __all__ = [
     "SGD", "Adam", "AdamW", "RMSprop", "Adagrad",
     "LBFGS",  # the full-batch optimizer: not in OPTIMIZERS (the kernel list)
     "History", "TrainingDivergedError",
-    "Network", "Dense", "gradcheck", "load", "get_include", "show_config",
+    "Network", "Dense", "Dropout", "gradcheck", "load", "get_include", "show_config",
     "ModelCheckpoint", "CSVLogger", "OptunaPruningCallback",
     # the learning-rate schedules (also fastnet.schedules.X)
     "LRSchedule", "LambdaLR", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR", "SequentialLR",

@@ -53,7 +53,7 @@ def train_regressor(X: npt.ArrayLike, Y: npt.ArrayLike) -> tuple[fn.Network, His
 def layers_and_buffers(net: fn.Network, X: FloatArray, Y: FloatArray) -> float:
     """The flat buffers and one manual step of backprop and SGD."""
     params: FloatArray = net.params
-    first: fn.Dense = net.layers[0]
+    first: fn.Dense = net.dense_layers[0]   # net.layers holds Dense and Dropout
     assert first.W.shape == (first.n_in, first.n_out) and params.shape == (net.n_params,)
     before = params.copy()
     weighted: float = net.loss(X, Y, sample_weight=np.linspace(0.5, 1.5, len(X)))

@@ -33,9 +33,12 @@ class Architecture:  # cdef class: layer sizes, activations and loss in C arrays
         loss: int,  # int: a LossId
         loss_param: float,  # double
         fused: bool,  # bint: the loss reads the output logits (the cross-entropies)
+        dropout: Sequence[float] | None = None,  # double[n_layers]: rate in [0, 1) on each layer's output, 0 last
     ) -> None: ...
     @property
     def n_params(self) -> int: ...  # readonly Py_ssize_t: length of the flat parameter buffer
+    @property
+    def has_dropout(self) -> bool: ...  # some layer's output is dropped out in training
     def workspace_size(self, capacity: int) -> int: ...  # Py_ssize_t -> elements of the workspace
 
 def all_finite(values: _Floats) -> bool: ...  # const floating[::1]; no temporary array, GIL released
@@ -64,6 +67,7 @@ def backward(
     Y: _Floats,  # const floating[:, ::1]; IN
     weights: _Floats,  # const floating[::1]: one per row, or empty for the plain mean; IN
     work: _Floats,  # floating[::1]: scratch for len(X) rows
+    rng: npt.NDArray[np.uint64] | None = None,  # uint64_t[::1] (1,): dropout stream state, IN/OUT; None: no dropout
 ) -> float: ...  # double: the loss of (X, Y) as one batch
 def train_epoch(
     arch: Architecture,
@@ -76,7 +80,7 @@ def train_epoch(
     batch_size: int,  # Py_ssize_t
     order: npt.NDArray[np.intp],  # Py_ssize_t[::1] (n,): scratch
     shuffle: bool,  # bint
-    rng: npt.NDArray[np.uint64],  # uint64_t[::1] (1,): SplitMix64 state; IN/OUT
+    rng: npt.NDArray[np.uint64],  # uint64_t[::1] (1 or 2,): shuffle, then dropout SplitMix64 states; IN/OUT
     optimizer: int,  # int: an OptimizerId
     hyper: npt.NDArray[np.float64],  # const double[::1]; IN
     state: _Floats,  # floating[:, ::1] (n_state, n_params); IN/OUT

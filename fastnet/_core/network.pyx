@@ -8,7 +8,17 @@ B. A workspace is one flat array, allocated in Python once per (network,
    logits and two delta buffers, and the pre-activations z of each hidden
    layer whose activation's backward pass reads them (gelu, gelu_tanh, silu,
    softplus: activation_needs_z); the others are replaced by a = act(z) in
-   place and cost nothing extra. After that nothing is allocated.
+   place and cost nothing extra. A hidden layer followed by dropout has two
+   more blocks: its mask (0 or 1 / (1 - p) per unit) and its dropped output
+   (a times the mask, the next layer's input in training); its undropped a
+   stays where it was, for its activation's backward pass. After that nothing
+   is allocated.
+D. Dropout (docs/MATH.md, "Dropout") is an attribute of a layer, not a layer
+   of the engine: ``drop_p[l]`` is the rate applied to layer l's output. It is
+   active only when a forward pass is given a generator (train_epoch, and
+   backward with one): predict and loss run the network without it. The masks
+   are drawn from their own SplitMix64 stream (rng[1] of train_epoch), so that
+   adding dropout changes neither the initialisation nor the shuffles.
 C. ``train_epoch`` runs shuffling, batch gathering, forward, loss gradient,
    backward, gradient clipping and the optimizer update for every batch
    inside one ``with nogil:`` block: Python is touched once per epoch. A
@@ -63,6 +73,11 @@ cdef struct ArchC:
     Py_ssize_t* z_off        # per layer l = 1..n_layers - 1: offset of its kept pre-activations,
                              # or -1 when its activation does not need them (the output layer's
                              # logits are always kept, at zout_off)
+    double* drop_p           # per layer: the dropout rate applied to its output (0: none; the
+                             # output layer's is always 0)
+    Py_ssize_t* m_off        # per layer l = 1..n_layers - 1: offset of its dropout mask and
+    Py_ssize_t* r_off        # of its dropped output, or -1 when drop_p[l - 1] == 0
+    bint has_dropout
     Py_ssize_t xb_off, yb_off, wb_off, zout_off, d0_off, d1_off, row_width
     int loss
     double loss_param
@@ -72,19 +87,27 @@ cdef struct ArchC:
 cdef class Architecture:
     """Layer sizes, activations and loss of a network, laid out for the kernels.
 
-    ``Architecture(sizes, activations, act_params, loss, loss_param, fused)``:
+    ``Architecture(sizes, activations, act_params, loss, loss_param, fused, dropout=None)``:
     ``sizes`` has n_layers + 1 widths; ``activations`` and ``act_params`` one
     entry per layer (kernel ids, and each a sequence of at most
-    MAX_ACTIVATION_PARAMS floats: ``Activation.param_vector()``); ``loss`` a kernel id.
+    MAX_ACTIVATION_PARAMS floats: ``Activation.param_vector()``); ``loss`` a kernel id;
+    ``dropout`` None or one rate in [0, 1) per layer, applied to that layer's
+    output in training (the output layer's must be 0).
     """
 
     cdef ArchC c
     cdef readonly Py_ssize_t n_params
 
-    def __cinit__(self, sizes, activations, act_params, int loss, double loss_param, bint fused):
+    def __cinit__(self, sizes, activations, act_params, int loss, double loss_param, bint fused,
+                  dropout=None):
         cdef Py_ssize_t L = len(activations), l, i, off = 0, width = 0
         if L < 1 or len(sizes) != L + 1 or len(act_params) != L:
             raise ValueError("sizes must have one more entry than activations and act_params")
+        rates = [0.0] * L if dropout is None else [float(p) for p in dropout]
+        if len(rates) != L:
+            raise ValueError(f"dropout must have one rate per layer ({L}), got {len(rates)}")
+        if rates[L - 1] != 0.0 or not all(0.0 <= p < 1.0 for p in rates):
+            raise ValueError(f"dropout rates must be in [0, 1), and 0 for the output layer; got {rates}")
         self.c.n_layers = L
         self.c.sizes = <Py_ssize_t*> malloc((L + 1) * sizeof(Py_ssize_t))
         self.c.activations = <int*> malloc(L * sizeof(int))
@@ -92,9 +115,18 @@ cdef class Architecture:
         self.c.w_off = <Py_ssize_t*> malloc(L * sizeof(Py_ssize_t))
         self.c.a_off = <Py_ssize_t*> malloc((L + 1) * sizeof(Py_ssize_t))
         self.c.z_off = <Py_ssize_t*> malloc((L + 1) * sizeof(Py_ssize_t))
+        self.c.drop_p = <double*> malloc(L * sizeof(double))
+        self.c.m_off = <Py_ssize_t*> malloc((L + 1) * sizeof(Py_ssize_t))
+        self.c.r_off = <Py_ssize_t*> malloc((L + 1) * sizeof(Py_ssize_t))
         if (self.c.sizes == NULL or self.c.activations == NULL or self.c.act_params == NULL
-                or self.c.w_off == NULL or self.c.a_off == NULL or self.c.z_off == NULL):
+                or self.c.w_off == NULL or self.c.a_off == NULL or self.c.z_off == NULL
+                or self.c.drop_p == NULL or self.c.m_off == NULL or self.c.r_off == NULL):
             raise MemoryError()
+        self.c.has_dropout = False
+        for l in range(L):
+            self.c.drop_p[l] = rates[l]
+            if rates[l] > 0:
+                self.c.has_dropout = True
         for l in range(L + 1):
             self.c.sizes[l] = sizes[l]
         for l in range(L):
@@ -127,6 +159,13 @@ cdef class Architecture:
         for l in range(1, L):
             if activation_needs_z(self.c.activations[l - 1]):
                 self.c.z_off[l] = width; width += sizes[l]
+        for l in range(L + 1):
+            self.c.m_off[l] = -1
+            self.c.r_off[l] = -1
+        for l in range(1, L):
+            if self.c.drop_p[l - 1] > 0:
+                self.c.m_off[l] = width; width += sizes[l]
+                self.c.r_off[l] = width; width += sizes[l]
         self.c.zout_off = width; width += k
         self.c.d0_off = width; width += max_width
         self.c.d1_off = width; width += max_width
@@ -139,22 +178,43 @@ cdef class Architecture:
         free(self.c.w_off)
         free(self.c.a_off)
         free(self.c.z_off)
+        free(self.c.drop_p)
+        free(self.c.m_off)
+        free(self.c.r_off)
 
     def workspace_size(self, Py_ssize_t capacity):
         """Length of the workspace array for batches of up to ``capacity`` rows."""
         return capacity * self.c.row_width
+
+    @property
+    def has_dropout(self):
+        """Whether some layer's output is dropped out in training."""
+        return bool(self.c.has_dropout)
 
 
 # ---------------------------------------------------------------------------
 # B. Forward and backward over one batch (C level)
 # ---------------------------------------------------------------------------
 
+cdef void _drop_out(Py_ssize_t count, double p, const floating* out, floating* mask, floating* dropped,
+                    uint64_t* rng) noexcept nogil:
+    """Inverted dropout of count values: a unit is kept when its uniform u >= p, and scaled by 1 / (1 - p)."""
+    cdef Py_ssize_t i
+    cdef floating kept = <floating>(1.0 / (1.0 - p))
+    for i in range(count):
+        mask[i] = kept if splitmix64_uniform(rng) >= p else 0
+        dropped[i] = out[i] * mask[i]
+
+
 cdef void _forward(const ArchC* a, const floating* params, Py_ssize_t n, const floating* x,
-                   floating* work, Py_ssize_t cap, bint training=False) noexcept nogil:
+                   floating* work, Py_ssize_t cap, bint training=False,
+                   uint64_t* drop_rng=NULL) noexcept nogil:
     """Activations of every layer for n rows of x; the output logits go to zout.
 
     In training, a loss fused with the output activation reads the logits
-    only, so the output activation (a softmax's exps) is skipped.
+    only, so the output activation (a softmax's exps) is skipped. With
+    ``drop_rng``, the layers with a dropout rate draw their masks from it,
+    layer by layer and row-major, and the next layer reads the dropped output.
     """
     cdef Py_ssize_t l, L = a.n_layers, n_out, i
     cdef const floating* inp = x
@@ -175,6 +235,10 @@ cdef void _forward(const ArchC* a, const floating* params, Py_ssize_t n, const f
                     z_kept[i] = out[i]
             activation_forward(a.activations[l], a.act_params + l * MAX_ACTIVATION_PARAMS, n, n_out, out)
             inp = out
+            if drop_rng != NULL and a.m_off[l + 1] >= 0:
+                _drop_out(n * n_out, a.drop_p[l], out, work + cap * a.m_off[l + 1],
+                          work + cap * a.r_off[l + 1], drop_rng)
+                inp = work + cap * a.r_off[l + 1]
         else:
             # The output layer keeps its logits apart: the fused losses read them.
             out = work + cap * a.zout_off
@@ -206,13 +270,16 @@ cdef double _weighted_loss_gradient(const ArchC* a, Py_ssize_t n, const floating
 
 cdef double _backward(const ArchC* a, const floating* params, floating* grads, Py_ssize_t n,
                       const floating* x, const floating* y, const floating* weights,
-                      double w_sum, floating* work, Py_ssize_t cap) noexcept nogil:
+                      double w_sum, floating* work, Py_ssize_t cap, bint dropping=False) noexcept nogil:
     """Loss of the batch; grads receives its gradient (after _forward on the same rows).
 
     weights: NULL for the plain mean over rows, else per-row weights summing to
-    w_sum (the loss is then the weighted mean).
+    w_sum (the loss is then the weighted mean). dropping: the forward pass drew
+    dropout masks (it was given a generator), so the gradient goes through them.
     """
-    cdef Py_ssize_t l, L = a.n_layers, k = a.sizes[L], n_in, n_out
+    cdef Py_ssize_t l, L = a.n_layers, k = a.sizes[L], n_in, n_out, i
+    cdef const floating* mask
+    cdef bint dropped
     cdef floating* d = work + cap * a.d0_off
     cdef floating* d_below = work + cap * a.d1_off
     cdef floating* tmp
@@ -234,11 +301,19 @@ cdef double _backward(const ArchC* a, const floating* params, floating* grads, P
     while l >= 0:
         n_in = a.sizes[l]
         n_out = a.sizes[l + 1]
-        inp = x if l == 0 else work + cap * a.a_off[l]
+        dropped = dropping and l > 0 and a.m_off[l] >= 0
+        # The layer read the dropped output below it (its dW is x_dropped^T d) ...
+        inp = x if l == 0 else work + cap * (a.r_off[l] if dropped else a.a_off[l])
         dense_backward(n, n_in, n_out, inp, params + a.w_off[l], d,
                        grads + a.w_off[l], grads + a.w_off[l] + n_in * n_out,
                        NULL if l == 0 else d_below)
         if l > 0:
+            if dropped:
+                # ... and dL/da = dL/d(a * mask) * mask, through the undropped a's activation.
+                mask = work + cap * a.m_off[l]
+                for i in range(n * n_in):
+                    d_below[i] = d_below[i] * mask[i]
+                inp = work + cap * a.a_off[l]
             z_below = work + cap * a.z_off[l] if a.z_off[l] >= 0 else NULL
             activation_backward(a.activations[l - 1], a.act_params + (l - 1) * MAX_ACTIVATION_PARAMS, n, n_in,
                                 z_below, inp, d_below)
@@ -347,20 +422,26 @@ def loss(Architecture arch, const floating[::1] params, const floating[:, ::1] X
 
 def backward(Architecture arch, const floating[::1] params, floating[::1] grads,
              const floating[:, ::1] X, const floating[:, ::1] Y, const floating[::1] weights,
-             floating[::1] work):
+             floating[::1] work, uint64_t[::1] rng=None):
     """Loss of (X, Y) as one batch; grads[:] = its gradient. work holds >= len(X) rows.
 
-    weights: empty for the plain mean, else one weight per row.
+    weights: empty for the plain mean, else one weight per row. rng: None runs
+    the network without dropout; else rng[0] is the state of the dropout
+    stream, which draws the masks (training mode) and is advanced in place.
     """
     cdef const ArchC* a = &arch.c
     cdef Py_ssize_t n = X.shape[0]
     cdef const floating* wts = &weights[0] if weights.shape[0] > 0 else NULL
     cdef double value, w_sum = 0
+    cdef bint dropping = rng is not None and a.has_dropout
+    cdef uint64_t drop_state = rng[0] if dropping else 0
     with nogil:
         if wts != NULL:
             w_sum = _sum(n, wts)
-        _forward(a, &params[0], n, &X[0, 0], &work[0], n, True)
-        value = _backward(a, &params[0], &grads[0], n, &X[0, 0], &Y[0, 0], wts, w_sum, &work[0], n)
+        _forward(a, &params[0], n, &X[0, 0], &work[0], n, True, &drop_state if dropping else NULL)
+        value = _backward(a, &params[0], &grads[0], n, &X[0, 0], &Y[0, 0], wts, w_sum, &work[0], n, dropping)
+    if dropping:
+        rng[0] = drop_state
     return value
 
 
@@ -375,7 +456,8 @@ def train_epoch(Architecture arch, floating[::1] params, floating[::1] grads,
     weights: empty for unweighted training, else one weight per row (each batch's
     loss is then its weighted mean, and the epoch's loss is weighted by the
     batches' total weights). work holds batch_size rows; order has len(X) entries; rng[0] is the shuffle
-    generator's state and step[0] the optimizer's step count (both advanced in
+    generator's state, rng[1] the dropout stream's (read only when the architecture
+    has dropout), and step[0] the optimizer's step count (all advanced in
     place, so that they stay consistent with the parameters whatever happens
     after the call); max_norm > 0 clips each batch gradient to that global L2
     norm. check_grads: a batch whose gradient holds a NaN or infinity ends the
@@ -398,6 +480,10 @@ def train_epoch(Architecture arch, floating[::1] params, floating[::1] grads,
     cdef double total = 0, total_weight = 0, value, norm, scale, w_batch
     cdef int status = EPOCH_OK
     cdef uint64_t rng_state = rng[0]
+    cdef bint dropping = a.has_dropout
+    if dropping and rng.shape[0] < 2:
+        raise ValueError("rng must hold the shuffle and the dropout states for a network with dropout")
+    cdef uint64_t drop_state = rng[1] if dropping else 0
     cdef long long t = step[0]
     # Plain SGD keeps no state rows: nothing to point at, and nothing is read.
     cdef floating* state_ptr = &state[0, 0] if state.shape[0] > 0 and state.shape[1] > 0 else NULL
@@ -428,9 +514,9 @@ def train_epoch(Architecture arch, floating[::1] params, floating[::1] grads,
                 yin = &Y[s, 0]
                 win = wts + s if wts != NULL else NULL
             w_batch = _sum(m, win) if wts != NULL else <double>m
-            _forward(a, &params[0], m, xin, w, batch_size, True)
+            _forward(a, &params[0], m, xin, w, batch_size, True, &drop_state if dropping else NULL)
             value = _backward(a, &params[0], &grads[0], m, xin, yin,
-                              win if wts != NULL else NULL, w_batch, w, batch_size)
+                              win if wts != NULL else NULL, w_batch, w, batch_size, dropping)
             if not isfinite(value):
                 status = EPOCH_NONFINITE_LOSS
                 break
@@ -462,6 +548,8 @@ def train_epoch(Architecture arch, floating[::1] params, floating[::1] grads,
             # step of those weights is 0 or NaN, so it is a divergence too.
             status = EPOCH_NONFINITE_STATE
         rng[0] = rng_state
+        if dropping:
+            rng[1] = drop_state
         step[0] = t
     return (total / total_weight if total_weight > 0 else 0.0), status
 

@@ -48,7 +48,8 @@ def model_features(net: Network, table: Table) -> npt.NDArray[np.float64]:
 
 def float64_copy(net: Network) -> Network:
     """The same network in float64: finite differences in float32 are too coarse to check gradients."""
-    copy = Network([Dense(layer.n_in, layer.n_out, layer.activation) for layer in net.layers],
+    # Without its dropout: the gradient checked is that of the loss (evaluation mode).
+    copy = Network([Dense(layer.n_in, layer.n_out, layer.activation) for layer in net.dense_layers],
                    loss=net.criterion, dtype="float64", seed=net.seed)
     copy.params = net.params.astype(np.float64)
     return copy

@@ -59,7 +59,7 @@ def int_at_least(low: int) -> Callable[[str], int]:
 
 
 def fraction(text: str) -> float:
-    """A number in [0, 1): the share of rows held out for validation."""
+    """A number in [0, 1): the share of rows held out for validation, or of units dropped out."""
     try:
         value = float(text)
     except ValueError:

@@ -69,7 +69,7 @@ class Standardisation:
         at the output, ``y_scale * (h @ W + b) + y_mean`` is again a dense layer
         (the output activation is the identity for a regression loss).
         """
-        first, last = net.layers[0], net.layers[-1]
+        first, last = net.dense_layers[0], net.dense_layers[-1]
         W = first.W.astype(np.float64)
         b = first.b.astype(np.float64)
         first.W[:] = W / self.scale[:, None]

@@ -57,6 +57,9 @@ def register(commands: Subcommands) -> None:
     parser.add_argument("--lr", type=positive_float, default=1e-3)
     parser.add_argument("--epochs", type=int_at_least(0), default=50)
     parser.add_argument("--batch-size", type=int_at_least(1), default=32)
+    parser.add_argument("--dropout", type=fraction, default=0.0, metavar="P",
+                        help="the rate of a dropout after every hidden layer, in [0, 1): that share of "
+                             "its units is zeroed in each training batch (default: 0.0, none)")
     parser.add_argument("--validation-split", type=fraction, default=0.2,
                         help="fraction of the (shuffled) rows held out (default: 0.2; 0: none)")
     add_seed(parser)
@@ -103,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
                                   enabled=args.standardize)
     net = Network.mlp([data.X.shape[1], *args.hidden, data.target.n_outputs], activation=args.activation,
                       loss=_loss(data.target.loss, args.quantile), dtype=args.dtype, seed=args.seed,
-                      init=None if args.init == "auto" else args.init)
+                      init=None if args.init == "auto" else args.init, dropout=args.dropout)
     _describe(args, data, split, net)
     _fit(net, args, scaling, split)
     _report(net, data.target, scaling, split)

@@ -18,7 +18,7 @@ from .errors import Checkpoint, FloatArray
 from .rounds import run_round
 from .shards import place
 from .worker import RoundResult, ShardSpec, same
-from ..nn.layers import Dense
+from ..nn.layers import Dense, Dropout
 from ..nn.network import Network
 from ..optim.optimizers import Optimizer
 from ..train.errors import TrainingDivergedError
@@ -58,7 +58,8 @@ class _Plan:
 
 def _blueprint(net: Network, optimizer: Optimizer) -> bytes:
     """The pickle each worker builds its replica from: the architecture and a stateless optimizer."""
-    fresh = Network([Dense(layer.n_in, layer.n_out, layer.activation) for layer in net.layers],
+    fresh = Network([Dense(layer.n_in, layer.n_out, layer.activation) if isinstance(layer, Dense)
+                     else Dropout(layer.p) for layer in net.layers],
                     loss=net.criterion, dtype=net.dtype.name, seed=net.seed, n_threads=net.n_threads)
     template = copy.copy(optimizer)
     template.reset()   # the copy drops the state (sent every round); the original keeps it

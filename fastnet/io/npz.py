@@ -14,9 +14,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..nn import Dense, Loss, Network
+from ..nn import Loss, Network
 from ..nn import archive
 from ..nn.archive import PathLike
+from ..nn.layers import layers_from_specs
 from ..optim.optimizers import OPTIMIZERS
 
 __all__ = ["save", "load", "FORMAT_VERSION"]
@@ -38,7 +39,7 @@ def save(net: Network, path: PathLike, include_optimizer: bool = True,
 def _build_network(path: str, config: dict[str, Any], arrays: dict[str, npt.NDArray[Any]]) -> Network:
     """The network the checked ``config`` describes, with the file's parameters and shuffle state."""
     try:
-        layers = [Dense._from_spec(spec) for spec in config["layers"]]
+        layers = layers_from_specs(config["layers"])
         net = Network(layers, loss=Loss(**config["loss"]), dtype=config["dtype"], seed=config["seed"])
     except (KeyError, TypeError, ValueError) as exc:
         detail = f"missing entry {exc}" if isinstance(exc, KeyError) else str(exc)
@@ -57,6 +58,11 @@ def _build_network(path: str, config: dict[str, Any], arrays: dict[str, npt.NDAr
         net._shuffle_state[0] = np.uint64(config["shuffle_state"])
     except (KeyError, TypeError, ValueError, OverflowError):
         raise ValueError(f"{path}: shuffle_state is missing or not an unsigned 64-bit integer") from None
+    if "dropout_state" in config:   # files from before dropout: the stream starts at the seed's
+        try:
+            net._shuffle_state[1] = np.uint64(config["dropout_state"])
+        except (TypeError, ValueError, OverflowError):
+            raise ValueError(f"{path}: dropout_state is not an unsigned 64-bit integer") from None
     metadata = config.get("metadata")
     net.metadata = dict(metadata) if isinstance(metadata, dict) else {}
     return net

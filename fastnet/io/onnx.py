@@ -151,7 +151,7 @@ def _check_exportable(net: Network, opset: Any) -> int:
     newest = int(_onnx().defs.onnx_opset_version())
     if checked > newest:
         raise ValueError(f"opset must be at most {newest} (the newest this onnx package knows), got {checked}")
-    for i, layer in enumerate(net.layers):
+    for i, layer in enumerate(net.dense_layers):
         if layer.activation.name not in ACTIVATION_NODES:
             raise ValueError(f"layer {i}'s activation {layer.activation.name!r} has no ONNX form in "
                              f"fastnet.io.onnx.ACTIVATION_NODES")
@@ -169,7 +169,7 @@ def to_onnx(net: Network, path: str | os.PathLike[str] | None = None, *, opset: 
     dtype = np.dtype(net.dtype)
     g = _Graph(onnx, dtype, opset)
     x = "X"
-    for i, layer in enumerate(net.layers):
+    for i, layer in enumerate(net.dense_layers):   # Dropout layers are the identity at inference: skipped
         W = g.constant(f"W{i}", layer.W)
         b = g.constant(f"b{i}", layer.b)
         x = g.op("Gemm", x, W, b)

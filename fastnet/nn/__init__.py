@@ -4,8 +4,8 @@ backward, fit, and its model file), and the one list of weight initialisers."""
 
 from .activations import ACTIVATIONS, Activation
 from .init import INITIALIZERS
-from .layers import Dense
+from .layers import Dense, Dropout
 from .losses import LOSSES, Loss
 from .network import Network
 
-__all__ = ["ACTIVATIONS", "Activation", "INITIALIZERS", "LOSSES", "Loss", "Dense", "Network"]
+__all__ = ["ACTIVATIONS", "Activation", "INITIALIZERS", "LOSSES", "Loss", "Dense", "Dropout", "Network"]

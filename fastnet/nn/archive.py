@@ -8,8 +8,9 @@ so loading a file from elsewhere cannot run code) holding
 
 ``config``
     a 0-d unicode array: JSON describing the architecture (each layer's
-    ``n_in``, ``n_out`` and activation), the loss, the dtype, the seed, the
-    shuffle generator's state, the optimizer's name, hyperparameters and step
+    ``n_in``, ``n_out``, activation, initialiser, and ``dropout``, the rate of
+    a Dropout after it, if any), the loss, the dtype, the seed, the
+    shuffle generator's and the dropout stream's states, the optimizer's name, hyperparameters and step
     count, free-form ``metadata``, the fastnet version that wrote the file and
     the format version;
 ``params``
@@ -42,6 +43,7 @@ import numpy.typing as npt
 
 from .._version import __version__
 from ..optim.optimizers import OPTIMIZERS
+from .layers import layer_specs
 
 if TYPE_CHECKING:
     from ..optim.optimizers import Optimizer
@@ -106,14 +108,18 @@ def describe(net: Network) -> dict[str, Any]:
 
     The model file's config and a pickle of the network both hold this.
     """
-    return {"layers": [layer._spec() for layer in net.layers], "loss": net.criterion.to_dict(),
-            "dtype": net.dtype.name, "seed": int(net.seed), "shuffle_state": int(net._shuffle_state[0])}
+    return {"layers": layer_specs(net.layers), "loss": net.criterion.to_dict(),
+            "dtype": net.dtype.name, "seed": int(net.seed), "shuffle_state": int(net._shuffle_state[0]),
+            "dropout_state": int(net._shuffle_state[1])}
+
 
 
 def restore_pickled(net: Network, state: dict[str, Any]) -> None:
     """The rest of ``Network.__setstate__``, once ``net`` is rebuilt from ``state``'s description."""
     net._params[:] = state["params"]
     net._shuffle_state[0] = state["shuffle_state"]
+    if "dropout_state" in state:   # pickles of fastnet before dropout: the stream starts at the seed's
+        net._shuffle_state[1] = state["dropout_state"]
     net.metadata = state.get("metadata", {})
     net.n_threads = state.get("n_threads", 1)
     optimizer = state["optimizer"]

@@ -24,11 +24,11 @@ from ..train.fit import fit as _fit
 from . import archive, conversions, manual_step
 from .activations import Activation
 from .init import kernel_plan
-from .layers import Dense
+from .layers import DROPOUT_SEED_XOR, Dense, Dropout, layers_from_specs
 from .losses import Loss
 from .predict import predict as _predict
 from .predict import rows_without_blas
-from .stack import layer_list, mlp_layers
+from .stack import dense_and_rates, layer_list, mlp_layers
 
 if TYPE_CHECKING:
     from ..optim.optimizers import Optimizer
@@ -61,14 +61,15 @@ class Network:
 
     Parameters
     ----------
-    layers : list of Dense
-        The layer stack; each layer's ``n_in`` is the previous layer's ``n_out``.
+    layers : list of Dense (and Dropout)
+        The layer stack; each Dense layer's ``n_in`` is the previous one's ``n_out``. A
+        ``Dropout(p)`` between two of them drops that fraction of the outputs in training.
     loss : str or Loss
         A name from ``fastnet.LOSSES`` (``"mse"``, ``"huber"``, ``"cross_entropy"``, ``"poisson"``,
         ``"quantile"``, ...), or a ``Loss`` with its parameter (``Loss("quantile", q=0.9)``).
     dtype : "float32" (default) or "float64"
     seed : int
-        Seeds the initialisation and the shuffling (docs/MATH.md).
+        Seeds the initialisation, the shuffling and the dropout masks (docs/MATH.md).
     n_threads : int >= 1
         Threads the BLAS calls (the gemm of batched layers) may use; 1, the
         default, keeps fastnet on one core, so that it never oversubscribes the
@@ -80,9 +81,11 @@ class Network:
     per thread, each releasing the GIL for its epochs.
     """
 
-    def __init__(self, layers: Dense | Iterable[Dense], loss: Loss | str = "mse",
+    def __init__(self, layers: Dense | Iterable[Dense | Dropout], loss: Loss | str = "mse",
                  dtype: npt.DTypeLike = "float32", seed: int = 0, n_threads: int = DEFAULT_N_THREADS) -> None:
-        self.layers = layers = layer_list(layers, Dense, "fastnet.Dense")
+        self.layers: list[Dense | Dropout] = layer_list(layers, Dense, "fastnet.Dense")
+        self._dense, rates = dense_and_rates(self.layers)
+        layers = self._dense
         self.criterion = Loss.coerce(loss)
         self.criterion.check_output_activation(layers[-1].activation)
         self.criterion.check_n_outputs(layers[-1].n_out)
@@ -98,11 +101,12 @@ class Network:
         self._arch = _engine.Architecture(
             sizes, [layer.activation.id for layer in layers],
             [layer.activation.param_vector() for layer in layers],
-            self.criterion.id, self.criterion.param, self.criterion.fused_activation is not None)
+            self.criterion.id, self.criterion.param, self.criterion.fused_activation is not None, rates)
         # Cache lines of their own (false sharing between networks in two threads).
         self._params: Floats = exclusive_empty(self._arch.n_params, self.dtype)
         self._grads: Floats = exclusive_zeros(self._arch.n_params, self.dtype)
-        self._shuffle_state = np.array([self.seed ^ _SHUFFLE_SALT], dtype=np.uint64)
+        # [0]: the shuffle generator, [1]: the dropout masks' (docs/MATH.md, "Random numbers").
+        self._shuffle_state = np.array([self.seed ^ _SHUFFLE_SALT, self.seed ^ DROPOUT_SEED_XOR], dtype=np.uint64)
         self._optimizer: Optimizer | None = None
         self._workspaces: dict[int, Floats] = {}
         self._rows_without_blas = rows_without_blas(sizes)   # predict needs no BLAS-thread scope up to here
@@ -117,7 +121,8 @@ class Network:
     def mlp(cls, sizes: Sequence[int], activation: Activation | str = "relu",
             output_activation: Activation | str | None = None, loss: Loss | str = "mse",
             dtype: npt.DTypeLike = "float32", seed: int = 0, negative_slope: float | None = None,
-            n_threads: int = DEFAULT_N_THREADS, *, init: str | Sequence[str | None] | None = None) -> Network:
+            n_threads: int = DEFAULT_N_THREADS, *, init: str | Sequence[str | None] | None = None,
+            dropout: float = 0.0) -> Network:
         """A stack of Dense layers of the given widths, e.g. ``Network.mlp([64, 128, 10])``.
 
         Hidden layers use ``activation`` (with ``negative_slope``, for leaky_relu);
@@ -125,15 +130,16 @@ class Network:
         fused with (sigmoid or softmax for the cross-entropies) and to identity
         otherwise. ``init`` draws the weights: one of ``fastnet.INITIALIZERS``
         for every layer or a list of one per layer (see :class:`Dense`); None
-        keeps each activation's default.
+        keeps each activation's default. ``dropout`` in [0, 1): a ``Dropout`` after every hidden layer.
         """
-        layers, criterion = mlp_layers(Dense, sizes, activation, output_activation, loss, negative_slope, init)
+        layers, criterion = mlp_layers(Dense, sizes, activation, output_activation, loss, negative_slope, init,
+                                       dropout)
         return cls(layers, loss=criterion, dtype=dtype, seed=seed, n_threads=n_threads)
 
     # -- parameters ---------------------------------------------------------------
     def _attach_views(self) -> None:
         off = 0
-        for layer in self.layers:
+        for layer in self._dense:
             n_w = layer.n_in * layer.n_out
             layer.W = self._params[off:off + n_w].reshape(layer.n_in, layer.n_out)
             layer.dW = self._grads[off:off + n_w].reshape(layer.n_in, layer.n_out)
@@ -143,7 +149,7 @@ class Network:
 
     def reset_parameters(self) -> None:
         """Initialise the parameters from ``seed``: each layer's ``init`` (fastnet.nn.init), zero biases."""
-        distributions, scales = kernel_plan(self.layers)
+        distributions, scales = kernel_plan(self._dense)
         # Drawn in float64 and rounded once, so float32 and float64 networks start alike.
         full = np.empty(self.n_params, dtype=np.float64)
         _engine.init_params(full, self._arch, distributions, scales, np.uint64(self.seed))
@@ -192,15 +198,20 @@ class Network:
 
     @property
     def n_features(self) -> int:
-        return self.layers[0].n_in
+        return self._dense[0].n_in
 
     @property
     def n_outputs(self) -> int:
-        return self.layers[-1].n_out
+        return self._dense[-1].n_out
 
     @property
     def sizes(self) -> list[int]:
-        return [self.layers[0].n_in] + [layer.n_out for layer in self.layers]
+        return [self._dense[0].n_in] + [layer.n_out for layer in self._dense]
+
+    @property
+    def dense_layers(self) -> list[Dense]:
+        """The layers with parameters (``layers`` without its Dropouts), in order."""
+        return list(self._dense)
 
     # -- buffers --------------------------------------------------------------------
     def _workspace(self, capacity: int) -> Floats:
@@ -257,13 +268,20 @@ class Network:
         return value
 
     def backward(self, X: npt.ArrayLike, Y: npt.ArrayLike,
-                 sample_weight: npt.ArrayLike | None = None) -> float:
-        """Forward and backward pass over (X, Y) as one batch: returns the loss, fills ``grads``."""
+                 sample_weight: npt.ArrayLike | None = None, *, dropout_seed: int | None = None) -> float:
+        """Forward and backward pass over (X, Y) as one batch: returns the loss, fills ``grads``.
+
+        In training mode: dropout masks are drawn from the network's dropout stream
+        (which ``fit`` continues), or, given ``dropout_seed``, from a stream started
+        there, which leaves the network's own untouched: the same seed, the same masks.
+        """
         features, targets = self._check_xy(X, Y)
         weights: Floats = as_sample_weight(sample_weight, features.shape[0], self.dtype)
+        rng = self._shuffle_state[1:] if dropout_seed is None else np.array(
+            [check_seed(dropout_seed, "dropout_seed") ^ DROPOUT_SEED_XOR], dtype=np.uint64)
         with self._lock, blas_threads(self._n_threads):
             value = float(_engine.backward(self._arch, self._params, self._grads, features, targets, weights,
-                                           self._workspace(features.shape[0])))
+                                           self._workspace(features.shape[0]), rng))
             self._check_finite_result(value, "loss")
             self._check_finite_result(self._grads, "gradient")
         return value
@@ -356,7 +374,7 @@ class Network:
                     reset_optimizer=reset_optimizer, rollback=rollback)
 
     def _restart_shuffle(self, seed: int) -> None:
-        self._shuffle_state[0] = seed ^ _SHUFFLE_SALT
+        self._shuffle_state[:] = seed ^ _SHUFFLE_SALT, seed ^ DROPOUT_SEED_XOR
 
     def partial_fit(self, X: npt.ArrayLike, Y: npt.ArrayLike, epochs: int = 1, **kwargs: Any) -> History:
         """Continue training from the current parameters and optimizer state (``fit`` with ``epochs=1``)."""
@@ -417,10 +435,10 @@ class Network:
                 "metadata": self.metadata, "n_threads": self._n_threads}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        layers = [Dense._from_spec(spec) for spec in state["layers"]]
+        layers = layers_from_specs(state["layers"])
         Network.__init__(self, layers, loss=Loss(**state["loss"]), dtype=state["dtype"], seed=state["seed"])
         archive.restore_pickled(self, state)
 
     def __repr__(self) -> str:
-        return (f"Network(sizes={self.sizes}, activations={[l.activation.name for l in self.layers]}, "
+        return (f"Network(sizes={self.sizes}, activations={[l.activation.name for l in self._dense]}, "
                 f"loss={self.criterion.name!r}, dtype={self.dtype.name!r}, n_params={self.n_params})")

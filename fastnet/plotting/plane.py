@@ -55,7 +55,7 @@ def random_directions(net: Network, seed: int) -> tuple[Vector, Vector]:
     for _ in range(2):
         d = rng.standard_normal(net.n_params)
         offset = 0
-        for layer in net.layers:
+        for layer in net.dense_layers:
             n_w = layer.n_in * layer.n_out
             W = p[offset:offset + n_w].reshape(layer.n_in, layer.n_out)
             b = p[offset + n_w:offset + n_w + layer.n_out]

@@ -13,6 +13,7 @@ Initialisation         :meth:`Dense.initialise` (He or Glorot uniform), run by `
 Activations            :mod:`.activations`: ``forward(act, z_row)``, ``backward(act, a_row, g_row)``
 Losses                 :mod:`.losses`: ``loss_gradient(loss, out_rows, y_rows) -> (value, grad_rows)``
 Backpropagation        :meth:`Network.backward` and :meth:`Dense.backward`: the chain rule, layer by layer
+Dropout                :mod:`.dropout`: the masks from their own SplitMix64 stream, and the products
 Optimizers             :mod:`.optimizers`: ``update(optimizer, params, grads, state, t)``
 An epoch               :meth:`Network.fit`
 =====================  =====================================================================
@@ -36,10 +37,10 @@ Python does, and cannot share a bug with the compiled code's array handling),
 and it is slow: every multiply-add is a Python operation.
 """
 
-from . import activations, losses, network, optimizers, random
+from . import activations, dropout, losses, network, optimizers, random
 from .gradcheck import gradcheck
-from .network import Dense, Network
+from .network import Dense, Dropout, Network
 from .optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
 
-__all__ = ["Network", "Dense", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "gradcheck",
-           "activations", "losses", "network", "optimizers", "random"]
+__all__ = ["Network", "Dense", "Dropout", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "gradcheck",
+           "activations", "dropout", "losses", "network", "optimizers", "random"]

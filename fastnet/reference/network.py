@@ -17,21 +17,23 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from ..checks.scalars import check_bool, check_dtype_name, check_int, check_seed
 from ..nn.activations import Activation
 from ..nn.init import init_scale, layer_init
+from ..nn.layers import DROPOUT_SEED_XOR, Dropout
 from ..nn.losses import Loss
-from ..nn.stack import layer_list, mlp_layers
+from ..nn.stack import dense_and_rates, layer_list, mlp_layers
 from ..optim.optimizers import SGD, make_optimizer
 from ..train.errors import TrainingDivergedError
 from ..train.history import History
 from . import activations as act
 from ._data import NumericArray, as_flat, as_rows, as_targets, as_weights
 from .losses import loss_gradient, weighted_loss_gradient
+from .dropout import draw_mask, times_mask
 from .optimizers import update
 from .random import SHUFFLE_SEED_XOR, SplitMix64, shuffled_order
 
 if TYPE_CHECKING:
     from ..optim.optimizers import Optimizer
 
-__all__ = ["Dense", "Network"]
+__all__ = ["Dense", "Dropout", "Network"]
 
 #: A batch: rows of floats (nested lists; a 2-D numpy array works too).
 _Rows: TypeAlias = "Sequence[Sequence[float]] | NumericArray"
@@ -139,64 +141,69 @@ class Network:
     :class:`fastnet.nn.losses.Loss`; the cross-entropies need a sigmoid / softmax
     output layer. dtype: ``"float32"`` or ``"float64"``, kept for parity with the
     compiled network; the reference always computes in Python floats (double).
-    seed: an integer in [0, 2**64) for the weights and the shuffling.
+    seed: an integer in [0, 2**64) for the weights, the shuffling and the dropout masks.
     """
 
-    layers: list[Dense]
+    layers: list[Dense | Dropout]
     criterion: Loss
     dtype: str  # "float32" or "float64"; the arithmetic is always Python floats (double)
     seed: int
     _optimizer: Optimizer | None
 
-    def __init__(self, layers: Dense | Iterable[Dense], loss: Loss | str = "mse", dtype: Any = "float64",
-                 seed: int = 0) -> None:
+    def __init__(self, layers: Dense | Iterable[Dense | Dropout], loss: Loss | str = "mse",
+                 dtype: Any = "float64", seed: int = 0) -> None:
         self.layers = layer_list(layers, Dense, "fastnet.reference.Dense")
+        # The Dense layers, and for each the dropout rate of its output (MATH.md "Dropout").
+        self._dense, self._rates = dense_and_rates(self.layers)
         self.criterion = Loss.coerce(loss)    # named so because the method `loss` is the API
-        self.criterion.check_output_activation(self.layers[-1].activation)
-        self.criterion.check_n_outputs(self.layers[-1].n_out)
+        self.criterion.check_output_activation(self._dense[-1].activation)
+        self.criterion.check_n_outputs(self._dense[-1].n_out)
         self.dtype = check_dtype_name(dtype)
         self.seed = check_seed(seed)
         rng = SplitMix64(self.seed)
-        for layer in self.layers:           # one generator across layers, in flat order
+        for layer in self._dense:           # one generator across layers, in flat order
             layer.initialise(rng)
         self._shuffle_rng = SplitMix64(self.seed ^ SHUFFLE_SEED_XOR)
+        self._dropout_rng = SplitMix64(self.seed ^ DROPOUT_SEED_XOR)
         self._optimizer = None
 
     @classmethod
     def mlp(cls, sizes: Sequence[int], activation: Activation | str = "relu",
             output_activation: Activation | str | None = None, loss: Loss | str = "mse",
             dtype: Any = "float64", seed: int = 0, negative_slope: float | None = None, *,
-            init: str | Sequence[str | None] | None = None) -> Network:
+            init: str | Sequence[str | None] | None = None, dropout: float = 0.0) -> Network:
         """A multi-layer perceptron: ``sizes = [n_features, hidden..., n_outputs]``.
 
         Hidden layers use ``activation`` (with ``negative_slope`` if given, for
         leaky_relu). ``output_activation=None`` means the loss's fused activation
         (sigmoid / softmax for the cross-entropies), else identity. ``init``: one
         initialiser for every layer or a list of one per layer (None: each
-        activation's default), as :meth:`fastnet.Network.mlp`.
+        activation's default), as :meth:`fastnet.Network.mlp`; ``dropout``: a
+        :class:`Dropout` of that rate after every hidden layer.
         """
-        layers, criterion = mlp_layers(Dense, sizes, activation, output_activation, loss, negative_slope, init)
+        layers, criterion = mlp_layers(Dense, sizes, activation, output_activation, loss, negative_slope, init,
+                                       dropout)
         return cls(layers, loss=criterion, dtype=dtype, seed=seed)
 
     # -- shape -----------------------------------------------------------------------
     @property
     def n_features(self) -> int:
-        return self.layers[0].n_in
+        return self._dense[0].n_in
 
     @property
     def n_outputs(self) -> int:
-        return self.layers[-1].n_out
+        return self._dense[-1].n_out
 
     @property
     def n_params(self) -> int:
-        return sum(layer.n_params for layer in self.layers)
+        return sum(layer.n_params for layer in self._dense)
 
     # -- the flat parameter vector (MATH.md: each layer's W row-major, then b) ----------
     @property
     def params(self) -> list[float]:
         """A new flat list of all parameters: layer by layer, W row by row, then b."""
         flat: list[float] = []
-        for layer in self.layers:
+        for layer in self._dense:
             for row in layer.W:
                 flat.extend(row)
             flat.extend(layer.b)
@@ -206,7 +213,7 @@ class Network:
     def params(self, values: Sequence[float] | NumericArray) -> None:
         flat = as_flat("params", values, self.n_params)
         pos = 0
-        for layer in self.layers:
+        for layer in self._dense:
             for row in layer.W:
                 row[:] = flat[pos:pos + layer.n_out]
                 pos += layer.n_out
@@ -217,24 +224,29 @@ class Network:
     def grads(self) -> list[float]:
         """The gradients of the last backward pass, flat, in the layout of ``params``."""
         flat: list[float] = []
-        for layer in self.layers:
+        for layer in self._dense:
             for row in layer.dW:
                 flat.extend(row)
             flat.extend(layer.db)
         return flat
 
     # -- forward and backward ------------------------------------------------------------
-    def _forward(self, X: _Matrix) -> tuple[list[_Matrix], list[_Matrix]]:
+    def _forward(self, X: _Matrix, rng: SplitMix64 | None = None
+                 ) -> tuple[list[_Matrix], list[_Matrix], list[_Matrix], list[_Matrix | None]]:
         """Every layer's output ``a[0] = X, a[1], ..., a[L]`` and pre-activation ``z[1], ..., z[L]``.
 
-        ``z[0]`` is X too, for symmetry; the backward passes of gelu, gelu_tanh,
-        silu and softplus read their layer's ``z``.
+        ``z[0]`` is X too; gelu, gelu_tanh, silu and softplus read their ``z``. With ``rng``
+        (training) a layer with a dropout rate draws ``masks[l]`` (else None); layer l reads ``inputs[l]``.
         """
-        a, z = [X], [X]
-        for layer in self.layers:
-            z.append(layer.linear(a[-1]))
+        a, z, inputs = [X], [X], [X]
+        masks: list[_Matrix | None] = [None]
+        for layer, rate in zip(self._dense, self._rates):
+            z.append(layer.linear(inputs[-1]))
             a.append([act.forward(layer.activation, z_row) for z_row in z[-1]])
-        return a, z
+            mask = draw_mask(rng, rate, len(X), layer.n_out) if rng is not None and rate > 0 else None
+            masks.append(mask)
+            inputs.append(a[-1] if mask is None else times_mask(a[-1], mask))
+        return a, z, inputs, masks
 
     def _loss_input(self, a: list[_Matrix], z: list[_Matrix]) -> _Matrix:
         # The cross-entropies are fused with their activation and read the logits.
@@ -250,17 +262,20 @@ class Network:
             return loss_gradient(self.criterion, out, Y)
         return weighted_loss_gradient(self.criterion, out, Y, weights)
 
-    def _backward(self, X: _Matrix, Y: _Matrix, weights: list[float] | None = None) -> float:
-        a, z = self._forward(X)
+    def _backward(self, X: _Matrix, Y: _Matrix, weights: list[float] | None = None,
+                  rng: SplitMix64 | None = None) -> float:
+        a, z, inputs, masks = self._forward(X, rng)
         value, delta = self._loss_gradient(self._loss_input(a, z), Y, weights)
-        last = self.layers[-1]
+        last = self._dense[-1]
         if not self.criterion.fused_activation:     # dL/do -> dL/dz through the output activation
             delta = self._through_activation(last, z[-1], a[-1], delta)
         # Here delta = dL/dz of layer l; walk down the stack.
-        for l in range(len(self.layers) - 1, -1, -1):
-            grad_below = self.layers[l].backward(a[l], delta, want_input_grad=l > 0)
-            if grad_below is not None:   # l > 0: dL/da of the layer below -> its dL/dz
-                delta = self._through_activation(self.layers[l - 1], z[l], a[l], grad_below)
+        for l in range(len(self._dense) - 1, -1, -1):
+            grad_below = self._dense[l].backward(inputs[l], delta, want_input_grad=l > 0)
+            if grad_below is not None:   # l > 0: dL/da of the layer below (through its mask) -> its dL/dz
+                mask = masks[l]
+                grad_below = grad_below if mask is None else times_mask(grad_below, mask)
+                delta = self._through_activation(self._dense[l - 1], z[l], a[l], grad_below)
         return value
 
     def _check_X(self, X: object) -> _Matrix:
@@ -272,19 +287,25 @@ class Network:
 
     def predict(self, X: _Rows) -> list[list[float]]:
         """The activated outputs, one row per sample (probabilities for the cross-entropies)."""
-        a, _ = self._forward(self._check_X(X))
+        a, _, _, _ = self._forward(self._check_X(X))
         return a[-1]
 
     def loss(self, X: _Rows, Y: _Targets, sample_weight: _Weights | None = None) -> float:
         """The mean loss on (X, Y) (weighted by ``sample_weight`` if given); no gradients."""
         rows, targets = self._check_data(X, Y)
-        a, z = self._forward(rows)
+        a, z, _, _ = self._forward(rows)
         return self._loss_gradient(self._loss_input(a, z), targets, as_weights(sample_weight, len(rows)))[0]
 
-    def backward(self, X: _Rows, Y: _Targets, sample_weight: _Weights | None = None) -> float:
-        """The mean loss on (X, Y); fills :attr:`grads` (overwriting) by backpropagation."""
+    def backward(self, X: _Rows, Y: _Targets, sample_weight: _Weights | None = None, *,
+                 dropout_seed: int | None = None) -> float:
+        """The mean loss on (X, Y); fills :attr:`grads` (overwriting) by backpropagation.
+
+        Training mode: the masks come from the network's dropout stream, or from one at ``dropout_seed``'s.
+        """
         rows, targets = self._check_data(X, Y)
-        return self._backward(rows, targets, as_weights(sample_weight, len(rows)))
+        rng = self._dropout_rng if dropout_seed is None else SplitMix64(
+            check_seed(dropout_seed, "dropout_seed") ^ DROPOUT_SEED_XOR)
+        return self._backward(rows, targets, as_weights(sample_weight, len(rows)), rng)
 
     # -- training ----------------------------------------------------------------------------
     def fit(self, X: _Rows, Y: _Targets, optimizer: Optimizer | str | None = None, epochs: int = 1,
@@ -295,8 +316,7 @@ class Network:
         optimizer: an Optimizer, a name (fresh, default hyperparameters), or None for
         the previous fit's optimizer (its state carries on), else ``SGD(lr=0.01)``.
         batch_size: None for full-batch gradient descent, 1 for SGD, k for mini-batches.
-        seed: restart the shuffle generator at ``seed ^ 0x243F6A8885A308D3``; by
-        default it carries on from the previous epoch and fit.
+        seed: restart the shuffle and dropout generators there (MATH.md); None carries them on.
         sample_weight: per-sample weights; each batch's loss is then its weighted
         mean, and the epoch loss weights the batches by their total weight.
         Raises TrainingDivergedError if a batch loss, or at the end of an epoch a
@@ -312,6 +332,7 @@ class Network:
         opt = self._choose_optimizer(optimizer)
         if seed is not None:
             self._shuffle_rng = SplitMix64(seed ^ SHUFFLE_SEED_XOR)
+            self._dropout_rng = SplitMix64(seed ^ DROPOUT_SEED_XOR)
         opt.bind(self)   # the state exists from here, so that it can be saved
 
         history = History()
@@ -337,7 +358,8 @@ class Network:
         for start in range(0, n, batch_size):
             batch = order[start:start + batch_size]
             batch_weights = None if weights is None else [weights[i] for i in batch]
-            batch_loss = self._backward([X[i] for i in batch], [Y[i] for i in batch], batch_weights)
+            batch_loss = self._backward([X[i] for i in batch], [Y[i] for i in batch], batch_weights,
+                                        self._dropout_rng)
             if not math.isfinite(batch_loss):
                 return None
             opt.step(self)

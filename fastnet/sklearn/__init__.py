@@ -85,7 +85,9 @@ scikit-learn's half squared error.
 fastnet's own parameters: ``dtype`` (None follows the input: float32 stays
 float32, anything else is float64), ``optimizer_options`` (a dict of further
 hyperparameters for the fastnet optimizer, such as ``{"amsgrad": True}``),
-``n_threads`` (see below) and, for the classifier, ``class_weight``.
+``n_threads`` (see below), ``dropout`` (default 0.0: the rate of a
+``fastnet.Dropout`` after every hidden layer, in training only) and, for
+the classifier, ``class_weight``.
 
 Threads. fastnet's kernels never start threads, but their matrix products go
 through OpenBLAS (numpy's or scipy's bundled copy, fastnet/runtime/blas.py),

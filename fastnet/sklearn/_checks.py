@@ -89,6 +89,7 @@ def _check_numbers(est: _BaseMLP) -> None:
     _integer(est, "n_iter_no_change", 1)
     _integer(est, "max_fun", 1)
     _integer(est, "n_threads", 1)
+    _real(est, "dropout", 0.0, 1.0, high_open=True)
 
 
 def _check_dtype(dtype: Any) -> None:

@@ -78,6 +78,7 @@ class _BaseMLP(BaseEstimator):
     dtype: npt.DTypeLike | None  # None follows X
     optimizer_options: dict[str, Any] | None
     n_threads: int
+    dropout: float
     # Fitted attributes
     n_features_in_: int
     feature_names_in_: npt.NDArray[np.object_]  # only when X had string column names
@@ -130,6 +131,7 @@ class _BaseMLP(BaseEstimator):
         dtype: npt.DTypeLike | None = None,
         optimizer_options: dict[str, Any] | None = None,
         n_threads: int = 1,
+        dropout: float = 0.0,
     ) -> None:
         # scikit-learn's contract: store the arguments unchanged (checked in fit).
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -158,6 +160,7 @@ class _BaseMLP(BaseEstimator):
         self.dtype = dtype
         self.optimizer_options = optimizer_options
         self.n_threads = n_threads
+        self.dropout = dropout
 
     if TYPE_CHECKING:  # made by scikit-learn's metadata routing from fit's signature
         def set_fit_request(self, *, callbacks: Request = ..., sample_weight: Request = ...,
@@ -188,7 +191,7 @@ class _BaseMLP(BaseEstimator):
         net = self.__dict__.get("net_")
         if net is None:
             raise AttributeError("coefs_ exists once the estimator is fitted")
-        return [layer.W for layer in net.layers]
+        return [layer.W for layer in net.dense_layers]
 
     @property
     def intercepts_(self) -> list[FloatArray]:
@@ -196,7 +199,7 @@ class _BaseMLP(BaseEstimator):
         net = self.__dict__.get("net_")
         if net is None:
             raise AttributeError("intercepts_ exists once the estimator is fitted")
-        return [layer.b for layer in net.layers]
+        return [layer.b for layer in net.dense_layers]
 
     # -- fit and predict ---------------------------------------------------------------
     def fit(self, X: Features, y: npt.ArrayLike, sample_weight: npt.ArrayLike | None = None, *,
@@ -292,7 +295,7 @@ class _BaseMLP(BaseEstimator):
         dtype = X.dtype if self.dtype is None else np.dtype(self.dtype)
         sizes = [X.shape[1], *hidden, self.n_outputs_]
         self.net_ = Network.mlp(sizes, activation=ACTIVATIONS[self.activation], loss=self._loss_name,
-                                dtype=dtype.name, seed=seed, n_threads=self.n_threads)
+                                dtype=dtype.name, seed=seed, n_threads=self.n_threads, dropout=self.dropout)
         self.n_layers_ = len(sizes)
         self.t_ = 0
         self.loss_curve_ = []

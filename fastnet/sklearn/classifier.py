@@ -52,6 +52,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     n_threads : int >= 1, default=1
         BLAS threads for the thread running fit or predict (``Network.n_threads``;
         see the docstring of :mod:`fastnet.sklearn`).
+    dropout : float in [0, 1), default=0.0
+        The rate of a :class:`fastnet.Dropout` after every hidden layer (training only).
     class_weight : None, "balanced" or dict {class: weight}
         Multiplies each row's sample weight by its class's weight.
 
@@ -97,6 +99,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         dtype: npt.DTypeLike | None = None,
         optimizer_options: dict[str, Any] | None = None,
         n_threads: int = 1,
+        dropout: float = 0.0,
         class_weight: dict[Any, float] | Literal["balanced"] | None = None,
     ) -> None:
         # scikit-learn reads the parameters from __init__'s signature: all of them are spelt out.
@@ -107,7 +110,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                          nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
                          validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
                          epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun, dtype=dtype,
-                         optimizer_options=optimizer_options, n_threads=n_threads)
+                         optimizer_options=optimizer_options, n_threads=n_threads, dropout=dropout)
         self.class_weight = class_weight
 
     if TYPE_CHECKING:  # made by scikit-learn's metadata routing from partial_fit's signature

@@ -677,7 +677,7 @@ def test_errors_in_validation_data_name_it():
     (lambda: fastnet.Dense(3, 2, "swish"), ValueError, r"unknown activation 'swish'; expected one of 'identity'"),
     (lambda: fastnet.Dense(3, 2, None), TypeError, r"activation must be a string, one of .*; got NoneType None"),
     (lambda: fastnet.Network([]), ValueError, r"layers must hold at least one Dense layer, got none"),
-    (lambda: fastnet.Network([fastnet.Dense(3, 2), "x"]), TypeError, r"layers\[1\] must be a fastnet.Dense, got str"),
+    (lambda: fastnet.Network([fastnet.Dense(3, 2), "x"]), TypeError, r"layers\[1\] must be a fastnet.Dense or a fastnet.Dropout, got str"),
     (lambda: fastnet.Network([fastnet.Dense(3, 2), fastnet.Dense(4, 1)]), ValueError,
      r"layers\[1\] takes 4 inputs but layers\[0\] gives 2 outputs"),
     (lambda: fastnet.Network.mlp([3]), ValueError, r"sizes must list at least an input and an output width, got \[3\]"),

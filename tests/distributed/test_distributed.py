@@ -239,6 +239,20 @@ def test_class_labels_and_seeded_shuffling_are_deterministic(client):
     assert ha.loss == hb.loss and ha.loss[-1] < ha.loss[0]
 
 
+def test_the_replicas_train_with_the_networks_dropout(client):
+    X, Y = make_data(client, n_chunks=2, rows=120, seed=4)
+
+    def run(dropout):
+        net = fastnet.Network.mlp([N_FEATURES, 12, Y.shape[1]], dtype="float64", seed=3, dropout=dropout)
+        fit_data_parallel(net, X, Y, "adam", epochs=2, batch_size=16, sync_every=2, seed=5, client=client)
+        return net
+
+    a, b, plain = run(0.3), run(0.3), run(0.0)
+    assert [type(layer).__name__ for layer in a.layers] == ["Dense", "Dropout", "Dense"]
+    np.testing.assert_array_equal(a.params, b.params)       # the masks are seeded on the workers too
+    assert not np.allclose(a.params, plain.params)          # and they were applied there
+
+
 # ---------------------------------------------------------------------------
 # Workers that die
 # ---------------------------------------------------------------------------

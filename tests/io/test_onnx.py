@@ -161,3 +161,13 @@ def test_the_cli_exports_a_saved_model(tmp_path, capsys):
     np.testing.assert_allclose(session.run(["Y"], {"X": X})[0], net.predict(X), rtol=1e-12, atol=1e-12)
     assert main(["export", model, str(out), "--opset", "12"]) == 2
     assert "opset" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_dropout_layers_are_left_out_as_the_identity_they_are_at_inference(dtype):
+    net = fastnet.Network.mlp([4, 8, 6, 3], activation="tanh", dtype=dtype, seed=1, dropout=0.5)
+    net.fit(_data(4, dtype), _data(3, dtype), epochs=2, batch_size=4)   # weights trained with dropout
+    assert [type(layer).__name__ for layer in net.layers].count("Dropout") == 2
+    ops = [node.op_type for node in net.to_onnx().graph.node]
+    assert ops.count("Gemm") == 3 and "Dropout" not in ops
+    _assert_ort_matches_predict(net, _data(4, dtype))

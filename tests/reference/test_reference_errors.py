@@ -183,7 +183,7 @@ def test_layers_must_chain():
 def test_layers_must_be_dense_and_present():
     with pytest.raises(ValueError, match="layers must hold at least one Dense layer, got none"):
         Network([])
-    with pytest.raises(TypeError, match=r"layers\[1\] must be a fastnet.reference.Dense, got str"):
+    with pytest.raises(TypeError, match=r"layers\[1\] must be a fastnet.reference.Dense or a fastnet.Dropout, got str"):
         Network([Dense(2, 3), "relu"])
     with pytest.raises(TypeError, match="layers must be a list of fastnet.reference.Dense layers"):
         Network(3)
