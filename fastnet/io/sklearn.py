@@ -32,7 +32,7 @@ import numpy.typing as npt
 
 from ..checks.arrays import as_dtype
 from ..nn import conversions
-from ..nn.layers import Dense
+from ..nn.layers import Dense, layer_specs, layers_from_specs
 from ..nn.network import Network
 
 __all__ = ["from_sklearn", "SKLEARN_ACTIVATIONS"]
@@ -59,7 +59,7 @@ def _fastnet_estimator(estimator: Any, dtype: npt.DTypeLike | None) -> Network:
     copy: Network = pickle.loads(pickle.dumps(net))
     if dtype is None or as_dtype(dtype) == copy.dtype:
         return copy
-    layers = [Dense._from_spec(layer._spec()) for layer in copy.layers]
+    layers = layers_from_specs(layer_specs(copy.layers))
     converted = Network(layers, loss=copy.criterion, dtype=dtype, seed=copy.seed)
     converted.params = copy.params
     converted.metadata = copy.metadata

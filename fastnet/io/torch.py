@@ -38,7 +38,7 @@ import numpy.typing as npt
 from ..checks.arrays import as_dtype
 from ..nn import conversions
 from ..nn.activations import ACTIVATIONS, Activation
-from ..nn.layers import Dense
+from ..nn.layers import Dense, Dropout
 from ..nn.losses import Loss
 from ..nn.network import Network
 
@@ -191,13 +191,16 @@ def from_torch(module: Any, dtype: npt.DTypeLike | None = None, loss: Loss | str
 def to_torch(net: Network) -> Any:
     """An ``nn.Sequential`` computing ``net.predict``: per layer an ``nn.Linear``, then its activation's module.
 
-    An identity layer is a Linear alone. The module's dtype is the network's;
+    An identity layer is a Linear alone, a ``Dropout`` an ``nn.Dropout``. The module's dtype is the network's;
     its parameters are copies (torch's weight is ``W`` transposed).
     """
     torch = _torch()
     dtype = getattr(torch, np.dtype(net.dtype).name)
     modules = []
     for layer in net.layers:
+        if isinstance(layer, Dropout):   # torch's Dropout: the same inverted masks in train(), identity in eval()
+            modules.append(torch.nn.Dropout(layer.p))
+            continue
         linear = torch.nn.Linear(layer.n_in, layer.n_out, dtype=dtype)
         with torch.no_grad():
             linear.weight.copy_(torch.from_numpy(np.ascontiguousarray(layer.W.T)))

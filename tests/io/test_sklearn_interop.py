@@ -140,3 +140,15 @@ def test_without_sklearn_the_error_names_the_package(monkeypatch):
     monkeypatch.setitem(__import__("sys").modules, "sklearn.neural_network", None)
     with pytest.raises(ImportError, match="needs the scikit-learn package: pip install scikit-learn"):
         fn.Network.from_sklearn(est)
+
+
+def test_a_fastnet_estimator_with_dropout_converts_to_another_dtype():
+    pytest.importorskip("sklearn")
+    from fastnet.sklearn import MLPClassifier as FnMLPClassifier
+
+    X = np.random.default_rng(0).standard_normal((60, 4))
+    y = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0)
+    est = FnMLPClassifier(hidden_layer_sizes=(8,), dropout=0.2, max_iter=5, random_state=0).fit(X, y)
+    net = fn.Network.from_sklearn(est, dtype="float32")
+    assert net.dtype == np.float32 and [type(layer).__name__ for layer in net.layers] == ["Dense", "Dropout", "Dense"]
+    np.testing.assert_allclose(net.predict(X.astype(np.float32)), est.net_.predict(X), rtol=1e-5, atol=1e-6)

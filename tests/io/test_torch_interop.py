@@ -199,3 +199,16 @@ def test_without_torch_the_error_names_the_package(monkeypatch):
         fn.Network.from_torch(module)
     with pytest.raises(ImportError, match="needs the torch package"):
         net.to_torch()
+
+
+def test_to_torch_keeps_the_dropout_layers():
+    torch = pytest.importorskip("torch")
+    net = fn.Network.mlp([4, 8, 8, 3], loss="cross_entropy", dropout=0.3, seed=0)
+    module = net.to_torch()
+    assert [type(m).__name__ for m in module] == ["Linear", "ReLU", "Dropout", "Linear", "ReLU", "Dropout",
+                                                  "Linear", "Softmax"]
+    assert all(m.p == 0.3 for m in module if isinstance(m, torch.nn.Dropout))
+    X = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
+    with torch.no_grad():
+        out = module.eval()(torch.from_numpy(X)).numpy()
+    np.testing.assert_allclose(out, net.predict(X), rtol=1e-6, atol=1e-6)
