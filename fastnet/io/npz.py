@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..nn import Dense, Loss, Network
-from ..nn import archive
+from ..nn import archive, labels
 from ..nn.archive import PathLike
 from ..optim.optimizers import OPTIMIZERS
 
@@ -57,6 +57,7 @@ def _build_network(path: str, config: dict[str, Any], arrays: dict[str, npt.NDAr
         net._shuffle_state[0] = np.uint64(config["shuffle_state"])
     except (KeyError, TypeError, ValueError, OverflowError):
         raise ValueError(f"{path}: shuffle_state is missing or not an unsigned 64-bit integer") from None
+    net.classes = labels.as_classes(config.get("classes"), path)
     metadata = config.get("metadata")
     net.metadata = dict(metadata) if isinstance(metadata, dict) else {}
     return net

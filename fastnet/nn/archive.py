@@ -42,6 +42,7 @@ import numpy.typing as npt
 
 from .._version import __version__
 from ..optim.optimizers import OPTIMIZERS
+from .labels import as_classes
 
 if TYPE_CHECKING:
     from ..optim.optimizers import Optimizer
@@ -107,7 +108,8 @@ def describe(net: Network) -> dict[str, Any]:
     The model file's config and a pickle of the network both hold this.
     """
     return {"layers": [layer._spec() for layer in net.layers], "loss": net.criterion.to_dict(),
-            "dtype": net.dtype.name, "seed": int(net.seed), "shuffle_state": int(net._shuffle_state[0])}
+            "dtype": net.dtype.name, "seed": int(net.seed), "shuffle_state": int(net._shuffle_state[0]),
+            "classes": None if net.classes is None else net.classes.tolist()}
 
 
 def restore_pickled(net: Network, state: dict[str, Any]) -> None:
@@ -115,6 +117,7 @@ def restore_pickled(net: Network, state: dict[str, Any]) -> None:
     net._params[:] = state["params"]
     net._shuffle_state[0] = state["shuffle_state"]
     net.metadata = state.get("metadata", {})
+    net.classes = as_classes(state.get("classes"), "the pickled network")
     net.n_threads = state.get("n_threads", 1)
     optimizer = state["optimizer"]
     net._optimizer = optimizer

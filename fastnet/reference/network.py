@@ -22,6 +22,8 @@ from ..nn.stack import layer_list, mlp_layers
 from ..optim.optimizers import SGD, make_optimizer
 from ..train.errors import TrainingDivergedError
 from ..train.history import History
+from ..train.metrics import Metric, MetricSet, resolve_metrics
+from . import metrics as reference_metrics
 from . import activations as act
 from ._data import NumericArray, as_flat, as_rows, as_targets, as_weights
 from .losses import loss_gradient, weighted_loss_gradient
@@ -289,7 +291,7 @@ class Network:
     # -- training ----------------------------------------------------------------------------
     def fit(self, X: _Rows, Y: _Targets, optimizer: Optimizer | str | None = None, epochs: int = 1,
             batch_size: int | None = None, shuffle: bool = True, seed: int | None = None,
-            sample_weight: _Weights | None = None) -> History:
+            sample_weight: _Weights | None = None, metrics: Iterable[Metric | str] | None = None) -> History:
         """Train for ``epochs`` epochs; returns a :class:`fastnet.train.history.History`.
 
         optimizer: an Optimizer, a name (fresh, default hyperparameters), or None for
@@ -299,6 +301,8 @@ class Network:
         default it carries on from the previous epoch and fit.
         sample_weight: per-sample weights; each batch's loss is then its weighted
         mean, and the epoch loss weights the batches by their total weight.
+        metrics: recorded each epoch (``history.<name>``) from every batch's
+        outputs before its update, as the compiled fit does (reference/metrics.py).
         Raises TrainingDivergedError if a batch loss, or at the end of an epoch a
         parameter or the optimizer's state, is NaN or infinite; the parameters, the
         optimizer's state and its step count are then those of the last finite epoch.
@@ -309,6 +313,7 @@ class Network:
         batch_size = check_int("batch_size", batch_size, low=1, allow_none=True)
         shuffle = check_bool("shuffle", shuffle)
         seed = None if seed is None else check_seed(seed)
+        chosen = resolve_metrics(metrics, self.criterion.name, self.n_outputs)
         opt = self._choose_optimizer(optimizer)
         if seed is not None:
             self._shuffle_rng = SplitMix64(seed ^ SHUFFLE_SEED_XOR)
@@ -317,15 +322,18 @@ class Network:
         history = History()
         for epoch in range(1, epochs + 1):
             saved = self.params, [list(row) for row in opt.state], opt.t
-            loss = self._epoch(rows, targets, weights, opt, len(rows) if batch_size is None else batch_size, shuffle)
+            acc = reference_metrics.accumulator(chosen, targets)
+            loss = self._epoch(rows, targets, weights, opt, len(rows) if batch_size is None else batch_size, shuffle,
+                               chosen, acc)
             if loss is None or not self._all_finite(opt):
                 self._restore(opt, *saved)
                 raise TrainingDivergedError(epoch, history, opt.lr)
-            history.append(epoch, loss=loss)
+            history.append(epoch, loss=loss, **chosen.figures(acc))
         return history
 
     def _epoch(self, X: _Matrix, Y: _Matrix, weights: list[float] | None, opt: Optimizer,
-               batch_size: int, shuffle: bool) -> float | None:
+               batch_size: int, shuffle: bool, metrics: MetricSet | None = None,
+               acc: list[float] | None = None) -> float | None:
         """One pass over the data, batch by batch: backward, then the optimizer's step.
 
         Returns the epoch's loss, the batches' losses weighted by their size (or
@@ -337,6 +345,10 @@ class Network:
         for start in range(0, n, batch_size):
             batch = order[start:start + batch_size]
             batch_weights = None if weights is None else [weights[i] for i in batch]
+            if metrics and acc is not None:   # the outputs before this batch's update
+                a, z = self._forward([X[i] for i in batch])
+                reference_metrics.accumulate(metrics, self.criterion, self._loss_input(a, z), [Y[i] for i in batch],
+                                             batch_weights, acc)
             batch_loss = self._backward([X[i] for i in batch], [Y[i] for i in batch], batch_weights)
             if not math.isfinite(batch_loss):
                 return None
@@ -345,6 +357,11 @@ class Network:
             total += batch_loss * batch_weight
             total_weight += batch_weight
         return total / total_weight
+
+    def evaluate(self, X: _Rows, Y: _Targets, metrics: Iterable[Metric | str] | None = None,
+                 sample_weight: _Weights | None = None) -> dict[str, float]:
+        """``{"loss": ..., metric: ...}`` on (X, Y), as :meth:`fastnet.Network.evaluate`."""
+        return reference_metrics.evaluate(self, X, Y, metrics, sample_weight)
 
     def _all_finite(self, opt: Optimizer) -> bool:
         """Whether the parameters and the optimizer's state are all finite."""
