@@ -17,6 +17,7 @@ from .reference import gradcheck
 from .runtime import blas as _blas
 from .runtime.config import get_include, show_config
 from .train import CSVLogger, History, ModelCheckpoint, OptunaPruningCallback, TrainingDivergedError
+from .train.metrics import METRICS, Metric
 from . import _aliases
 
 _blas.select()  # which OpenBLAS the kernels call: $FASTNET_BLAS, by default numpy's when found
@@ -28,7 +29,7 @@ __all__ = [
     "LBFGS",  # the full-batch optimizer: not in OPTIMIZERS (the kernel list)
     "History", "TrainingDivergedError",
     "Network", "Dense", "Dropout", "gradcheck", "load", "get_include", "show_config",
-    "ModelCheckpoint", "CSVLogger", "OptunaPruningCallback",
+    "ModelCheckpoint", "CSVLogger", "OptunaPruningCallback", "METRICS", "Metric",
     # the learning-rate schedules (also fastnet.schedules.X)
     "LRSchedule", "LambdaLR", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR", "SequentialLR",
     "LinearWarmup", "OneCycleLR", "ReduceLROnPlateau",

@@ -39,8 +39,8 @@ from helpers import ATOL, RTOL, child_process_env
 PACKAGE_DIR = Path(fastnet.__file__).resolve().parent
 
 #: The compiled modules of fastnet._core, and those of them with a C-level API (.pxd).
-COMPILED = ["activations", "blas", "buildinfo", "dense", "losses", "network", "optimizers"]
-C_API = ["activations", "blas", "dense", "losses", "optimizers", "random"]
+COMPILED = ["activations", "blas", "buildinfo", "dense", "losses", "metrics", "network", "optimizers"]
+C_API = ["activations", "blas", "dense", "losses", "metrics", "optimizers", "random"]
 #: The pure-Python modules carry their types inline (PEP 561 reads them from the .py
 #: files); only the compiled modules need stubs. These must ship without one beside them.
 ANNOTATED = ["datasets", "nn/network", "optim/optimizers", "train/history", "io/npz", "reference/network"]

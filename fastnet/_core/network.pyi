@@ -59,6 +59,18 @@ def loss(
     work: _Floats,  # floating[::1]: scratch
     capacity: int,  # Py_ssize_t
 ) -> float: ...  # double: the (weighted) mean loss
+def evaluate(
+    arch: Architecture,
+    params: _Floats,  # const floating[::1]; IN
+    X: _Floats,  # const floating[:, ::1]; IN
+    Y: _Floats,  # const floating[:, ::1]; IN
+    weights: _Floats,  # const floating[::1]: one per row, or empty for the plain mean; IN
+    work: _Floats,  # floating[::1]: scratch
+    capacity: int,  # Py_ssize_t
+    metric_flags: int,  # int: fastnet._core.metrics.MetricFlag bits
+    top_k: int,  # Py_ssize_t
+    metric_acc: npt.NDArray[np.float64],  # double[::1] (6 + 4 n_outputs,); IN/OUT
+) -> float: ...  # double: the (weighted) mean loss, as loss()
 def backward(
     arch: Architecture,
     params: _Floats,  # const floating[::1]; IN
@@ -87,6 +99,9 @@ def train_epoch(
     step: npt.NDArray[np.int64],  # long long[::1] (1,): the optimizer's step count; IN/OUT
     max_norm: float,  # double: > 0 clips each batch gradient to this global L2 norm
     check_grads: bool = False,  # bint: stop before the update of a batch whose gradient is not finite
+    metric_flags: int = 0,  # int: fastnet._core.metrics.MetricFlag bits; 0 takes no metric sums
+    top_k: int = 0,  # Py_ssize_t: k of top-k accuracy
+    metric_acc: npt.NDArray[np.float64] | None = None,  # double[::1] (6 + 4 n_outputs,); IN/OUT when metric_flags
 ) -> tuple[float, int]: ...  # (double mean loss, int EpochStatus)
 def init_params(
     params: _Floats,  # floating[::1] (n_params,); OUT

@@ -40,6 +40,7 @@ from .activations cimport (MAX_ACTIVATION_PARAMS, activation_backward, activatio
                            activation_needs_z)
 from .dense cimport dense_backward, dense_forward
 from .losses cimport loss_gradient
+from .metrics cimport accumulate_metrics
 from .optimizers cimport optimizer_step
 from .random cimport shuffled_order, splitmix64_truncated_normal, splitmix64_uniform
 
@@ -324,6 +325,13 @@ cdef double _backward(const ArchC* a, const floating* params, floating* grads, P
     return loss
 
 
+cdef void _batch_metrics(const ArchC* a, int flags, Py_ssize_t top_k, Py_ssize_t n, const floating* work,
+                         Py_ssize_t cap, const floating* y, const floating* weights, double* acc) noexcept nogil:
+    """The metric sums of the batch that _forward(training=True) just ran (the logits for the fused losses)."""
+    cdef const floating* out = work + cap * (a.zout_off if a.fused else a.a_off[a.n_layers])
+    accumulate_metrics(flags, top_k, a.loss, a.loss_param, n, a.sizes[a.n_layers], out, y, weights, acc)
+
+
 cdef double _sum(Py_ssize_t n, const floating* v) noexcept nogil:
     cdef double s = 0
     cdef Py_ssize_t i
@@ -420,6 +428,37 @@ def loss(Architecture arch, const floating[::1] params, const floating[:, ::1] X
     return total / w_total
 
 
+def evaluate(Architecture arch, const floating[::1] params, const floating[:, ::1] X,
+             const floating[:, ::1] Y, const floating[::1] weights, floating[::1] work,
+             Py_ssize_t capacity, int metric_flags, Py_ssize_t top_k, double[::1] metric_acc):
+    """loss(...), and the metric sums of every chunk added to metric_acc (one forward pass)."""
+    cdef const ArchC* a = &arch.c
+    cdef Py_ssize_t n = X.shape[0], k = a.sizes[a.n_layers], s, m
+    cdef floating* w = &work[0]
+    cdef const floating* out
+    cdef const floating* wts = &weights[0] if weights.shape[0] > 0 else NULL
+    cdef double total = 0, w_total = n, chunk_w
+    with nogil:
+        if wts != NULL:
+            w_total = _sum(n, wts)
+        s = 0
+        out = w + capacity * (a.zout_off if a.fused else a.a_off[a.n_layers])
+        while s < n:
+            m = min(capacity, n - s)
+            _forward(a, &params[0], m, &X[s, 0], w, capacity, True)
+            if metric_flags:
+                _batch_metrics(a, metric_flags, top_k, m, w, capacity, &Y[s, 0],
+                               wts + s if wts != NULL else NULL, &metric_acc[0])
+            if wts == NULL:
+                total += loss_gradient(a.loss, a.loss_param, m, k, out, &Y[s, 0], <floating*>NULL) * m
+            else:
+                chunk_w = _sum(m, wts + s)
+                total += _weighted_loss_gradient(a, m, out, &Y[s, 0], wts + s, chunk_w,
+                                                 <floating*>NULL) * chunk_w
+            s += m
+    return total / w_total
+
+
 def backward(Architecture arch, const floating[::1] params, floating[::1] grads,
              const floating[:, ::1] X, const floating[:, ::1] Y, const floating[::1] weights,
              floating[::1] work, uint64_t[::1] rng=None):
@@ -450,7 +489,8 @@ def train_epoch(Architecture arch, floating[::1] params, floating[::1] grads,
                 floating[::1] work, Py_ssize_t batch_size,
                 Py_ssize_t[::1] order, bint shuffle, uint64_t[::1] rng,
                 int optimizer, const double[::1] hyper, floating[:, ::1] state,
-                long long[::1] step, double max_norm, bint check_grads=False):
+                long long[::1] step, double max_norm, bint check_grads=False,
+                int metric_flags=0, Py_ssize_t top_k=0, double[::1] metric_acc=None):
     """One epoch of mini-batch training (docs/MATH.md, "An epoch"), in one nogil block.
 
     weights: empty for unweighted training, else one weight per row (each batch's
@@ -464,7 +504,9 @@ def train_epoch(Architecture arch, floating[::1] params, floating[::1] grads,
     epoch before its update (EPOCH_NONFINITE_GRADS), so that the parameters are
     those after the last finite batch. At the end, parameters that are not finite
     give EPOCH_NONFINITE_PARAMS, then an optimizer state that is not finite
-    EPOCH_NONFINITE_STATE. Returns (mean loss, status).
+    EPOCH_NONFINITE_STATE. metric_flags (fastnet._core.metrics.MetricFlag bits):
+    each batch's metric sums, from its outputs before its update, are added to
+    metric_acc (6 + 4 n_outputs doubles). Returns (mean loss, status).
     """
     cdef const ArchC* a = &arch.c
     cdef Py_ssize_t n = X.shape[0], n0 = a.sizes[0], k = a.sizes[a.n_layers]
@@ -487,6 +529,7 @@ def train_epoch(Architecture arch, floating[::1] params, floating[::1] grads,
     cdef long long t = step[0]
     # Plain SGD keeps no state rows: nothing to point at, and nothing is read.
     cdef floating* state_ptr = &state[0, 0] if state.shape[0] > 0 and state.shape[1] > 0 else NULL
+    cdef double* acc = &metric_acc[0] if metric_flags else NULL
     with nogil:
         if shuffle:
             shuffled_order(n, &order[0], &rng_state)
@@ -515,6 +558,8 @@ def train_epoch(Architecture arch, floating[::1] params, floating[::1] grads,
                 win = wts + s if wts != NULL else NULL
             w_batch = _sum(m, win) if wts != NULL else <double>m
             _forward(a, &params[0], m, xin, w, batch_size, True, &drop_state if dropping else NULL)
+            if metric_flags:
+                _batch_metrics(a, metric_flags, top_k, m, w, batch_size, yin, win if wts != NULL else NULL, acc)
             value = _backward(a, &params[0], &grads[0], m, xin, yin,
                               win if wts != NULL else NULL, w_batch, w, batch_size, dropping)
             if not isfinite(value):

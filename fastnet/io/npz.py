@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..nn import Loss, Network
-from ..nn import archive
+from ..nn import Dense, Loss, Network
+from ..nn import archive, labels
 from ..nn.archive import PathLike
 from ..nn.layers import layers_from_specs
 from ..optim.optimizers import OPTIMIZERS
@@ -63,6 +63,7 @@ def _build_network(path: str, config: dict[str, Any], arrays: dict[str, npt.NDAr
             net._shuffle_state[1] = np.uint64(config["dropout_state"])
         except (TypeError, ValueError, OverflowError):
             raise ValueError(f"{path}: dropout_state is not an unsigned 64-bit integer") from None
+    net.classes = labels.as_classes(config.get("classes"), path)
     metadata = config.get("metadata")
     net.metadata = dict(metadata) if isinstance(metadata, dict) else {}
     return net

@@ -44,6 +44,7 @@ import numpy.typing as npt
 from .._version import __version__
 from ..optim.optimizers import OPTIMIZERS
 from .layers import layer_specs
+from .labels import as_classes
 
 if TYPE_CHECKING:
     from ..optim.optimizers import Optimizer
@@ -110,7 +111,8 @@ def describe(net: Network) -> dict[str, Any]:
     """
     return {"layers": layer_specs(net.layers), "loss": net.criterion.to_dict(),
             "dtype": net.dtype.name, "seed": int(net.seed), "shuffle_state": int(net._shuffle_state[0]),
-            "dropout_state": int(net._shuffle_state[1])}
+            "dropout_state": int(net._shuffle_state[1]),
+            "classes": None if net.classes is None else net.classes.tolist()}
 
 
 
@@ -121,6 +123,7 @@ def restore_pickled(net: Network, state: dict[str, Any]) -> None:
     if "dropout_state" in state:   # pickles of fastnet before dropout: the stream starts at the seed's
         net._shuffle_state[1] = state["dropout_state"]
     net.metadata = state.get("metadata", {})
+    net.classes = as_classes(state.get("classes"), "the pickled network")
     net.n_threads = state.get("n_threads", 1)
     optimizer = state["optimizer"]
     net._optimizer = optimizer

@@ -17,11 +17,11 @@ import numpy.typing as npt
 
 from .._core import network as _engine
 from ..checks.arrays import (Floats, as_dtype, as_features, as_sample_weight, as_targets, exclusive_empty,
-                             exclusive_zeros, no_weights)
+                             exclusive_zeros)
 from ..checks.scalars import check_int, check_seed
 from ..runtime.threads import DEFAULT_N_THREADS, blas_threads
 from ..train.fit import fit as _fit
-from . import archive, conversions, manual_step
+from . import archive, conversions, evaluation, labels, manual_step
 from .activations import Activation
 from .init import kernel_plan
 from .layers import DROPOUT_SEED_XOR, Dense, Dropout, layers_from_specs
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ..optim.optimizers import Optimizer
     from ..optim.schedules import LRScheduleLike
     from ..train.history import History
+    from ..train.metrics import Metric, MetricSet
 
 __all__ = ["Network"]
 
@@ -114,6 +115,8 @@ class Network:
         #: Free-form information kept with the model by save/load and pickling
         #: (the command line stores feature names and class labels here): JSON values.
         self.metadata: dict[str, Any] = {}
+        #: The string class labels ``fit`` learned (sorted, np.unique's order), or None (nn/labels.py).
+        self.classes: npt.NDArray[np.str_] | None = None
         self._attach_views()
         self.reset_parameters()
 
@@ -230,6 +233,7 @@ class Network:
     def _check_xy(self, X: npt.ArrayLike, Y: npt.ArrayLike,
                   names: tuple[str, str] = ("X", "Y")) -> tuple[Floats, Floats]:
         features: Floats = as_features(X, self.n_features, self.dtype, name=names[0])
+        Y = labels.encode(self, Y, names[1])   # string class labels -> class indices
         targets: Floats = as_targets(Y, features.shape[0], self.criterion, self.n_outputs, self.dtype,
                                            name=names[1])
         return features, targets
@@ -296,7 +300,7 @@ class Network:
     # -- training --------------------------------------------------------------------
     def fit(self, X: npt.ArrayLike, Y: npt.ArrayLike, optimizer: Optimizer | str | None = None,
             epochs: int = 1, batch_size: int | None = None, shuffle: bool = True, seed: int | None = None, *,
-            sample_weight: npt.ArrayLike | None = None,
+            sample_weight: npt.ArrayLike | None = None, metrics: Iterable[Metric | str] | None = None,
             validation_data: tuple[npt.ArrayLike, npt.ArrayLike] | None = None,
             validation_split: float | None = None, early_stopping: int | None = None, min_delta: float = 0.0,
             lr_schedule: LRScheduleLike | None = None, max_norm: float | None = None,
@@ -310,6 +314,8 @@ class Network:
         ----------
         X : array (n_samples, n_features)
         Y : array (n_samples, n_outputs), or (n_samples,) for one output or class labels
+            Class labels may be strings (the cross-entropies): ``fit`` learns
+            ``classes`` (sorted as numpy.unique sorts them) the first time.
         optimizer : Optimizer, name or None
             None continues with the optimizer of the previous ``fit`` (its state,
             such as Adam's moments, carries over), else ``SGD(lr=0.01)``.
@@ -323,9 +329,14 @@ class Network:
             Restart the shuffle generator from this seed; None carries on.
         sample_weight : array (n_samples,) or None
             Per-sample weights (>= 0): each batch's loss is the weighted mean.
+        metrics : list of names in ``fastnet.METRICS`` / :class:`fastnet.Metric`, or None
+            Recorded every epoch as ``history.<name>`` (a running average over the
+            epoch's batches, from each batch's outputs before its update, as in
+            Keras) and ``history.val_<name>`` on the validation data. None: only
+            ``val_accuracy``, for the classification losses with validation data.
         validation_data : (X_val, Y_val) or None
-            Evaluated after every epoch: ``history.val_loss``, and
-            ``history.val_accuracy`` for the classification losses.
+            Evaluated after every epoch (one forward pass): ``history.val_loss``
+            and the metrics.
         validation_split : float in (0, 1) or None
             Hold out this fraction of the rows (the last ones, as Keras does) as
             validation data.
@@ -367,11 +378,12 @@ class Network:
         :class:`fastnet.TrainingDivergedError` (with ``rollback=False``: keeps the
         last finite batch's parameters; the error's ``params_kept`` tells which).
         """
-        return _fit(self, X, Y, optimizer, epochs=epochs, batch_size=batch_size, shuffle=shuffle, seed=seed,
-                    sample_weight=sample_weight, validation_data=validation_data,
-                    validation_split=validation_split, early_stopping=early_stopping, min_delta=min_delta,
-                    lr_schedule=lr_schedule, max_norm=max_norm, callbacks=callbacks, progress=progress,
-                    reset_optimizer=reset_optimizer, rollback=rollback)
+        with labels.learning(self, Y):
+            return _fit(self, X, Y, optimizer, epochs=epochs, batch_size=batch_size, shuffle=shuffle, seed=seed,
+                        sample_weight=sample_weight, metrics=metrics, validation_data=validation_data,
+                        validation_split=validation_split, early_stopping=early_stopping, min_delta=min_delta,
+                        lr_schedule=lr_schedule, max_norm=max_norm, callbacks=callbacks, progress=progress,
+                        reset_optimizer=reset_optimizer, rollback=rollback)
 
     def _restart_shuffle(self, seed: int) -> None:
         self._shuffle_state[:] = seed ^ _SHUFFLE_SALT, seed ^ DROPOUT_SEED_XOR
@@ -380,21 +392,25 @@ class Network:
         """Continue training from the current parameters and optimizer state (``fit`` with ``epochs=1``)."""
         return self.fit(X, Y, epochs=epochs, **kwargs)
 
-    def _evaluate(self, X: Floats, Y: Floats) -> dict[str, float]:
-        """Validation figures on checked arrays: val_loss, and val_accuracy for classification."""
-        capacity = self._chunk(X.shape[0])
-        work = self._workspace(capacity)
-        figures = {"val_loss": float(_engine.loss(self._arch, self._params, X, Y, no_weights(self.dtype),
-                                                  work, capacity))}
-        if self.criterion.is_classification:
-            out = np.empty((X.shape[0], self.n_outputs), dtype=self.dtype)
-            _engine.predict(self._arch, self._params, X, out, work, capacity)
-            if self.criterion.name == "cross_entropy":
-                hits = out.argmax(axis=1) == Y.argmax(axis=1)
-            else:
-                hits = (out >= 0.5) == (Y >= 0.5)
-            figures["val_accuracy"] = float(hits.mean())
-        return figures
+    def predict_classes(self, X: npt.ArrayLike) -> npt.NDArray[Any]:
+        """The most probable class of each row (cross-entropies): a label of ``classes``, else its index."""
+        return labels.predict_classes(self, X)
+
+    def _evaluate(self, X: Floats, Y: Floats, metrics: MetricSet) -> dict[str, float]:
+        """Validation figures on checked arrays: val_loss and val_<metric> (``fit`` calls it)."""
+        return evaluation.validation_figures(self, X, Y, metrics)
+
+    def _validation_metrics(self, metrics: Iterable[Metric | str] | None) -> MetricSet:
+        return evaluation.validation_metrics(self, metrics)
+
+    def evaluate(self, X: npt.ArrayLike, Y: npt.ArrayLike, metrics: Iterable[Metric | str] | None = None,
+                 sample_weight: npt.ArrayLike | None = None) -> dict[str, float]:
+        """``{"loss": mean loss, "<metric>": value, ...}`` on (X, Y), in one forward pass (weighted if given).
+
+        ``metrics``: names of ``fastnet.METRICS`` or :class:`fastnet.Metric` objects, as for ``fit``.
+        A dict, where Keras returns a list by default (``return_dict=True`` there).
+        """
+        return evaluation.evaluate(self, X, Y, metrics, sample_weight)
 
     # -- keeping models ----------------------------------------------------------------
     def save(self, path: archive.PathLike, include_optimizer: bool = True,

@@ -23,6 +23,8 @@ from ..nn.stack import dense_and_rates, layer_list, mlp_layers
 from ..optim.optimizers import SGD, make_optimizer
 from ..train.errors import TrainingDivergedError
 from ..train.history import History
+from ..train.metrics import Metric, MetricSet, resolve_metrics
+from . import metrics as reference_metrics
 from . import activations as act
 from ._data import NumericArray, as_flat, as_rows, as_targets, as_weights
 from .losses import loss_gradient, weighted_loss_gradient
@@ -263,9 +265,13 @@ class Network:
         return weighted_loss_gradient(self.criterion, out, Y, weights)
 
     def _backward(self, X: _Matrix, Y: _Matrix, weights: list[float] | None = None,
-                  rng: SplitMix64 | None = None) -> float:
+                  rng: SplitMix64 | None = None, outputs: list[_Matrix] | None = None) -> float:
+        """The loss, with the gradients in self.grads; ``outputs`` (a list) receives the loss's input."""
         a, z, inputs, masks = self._forward(X, rng)
-        value, delta = self._loss_gradient(self._loss_input(a, z), Y, weights)
+        loss_input = self._loss_input(a, z)
+        if outputs is not None:
+            outputs.append(loss_input)
+        value, delta = self._loss_gradient(loss_input, Y, weights)
         last = self._dense[-1]
         if not self.criterion.fused_activation:     # dL/do -> dL/dz through the output activation
             delta = self._through_activation(last, z[-1], a[-1], delta)
@@ -310,7 +316,7 @@ class Network:
     # -- training ----------------------------------------------------------------------------
     def fit(self, X: _Rows, Y: _Targets, optimizer: Optimizer | str | None = None, epochs: int = 1,
             batch_size: int | None = None, shuffle: bool = True, seed: int | None = None,
-            sample_weight: _Weights | None = None) -> History:
+            sample_weight: _Weights | None = None, metrics: Iterable[Metric | str] | None = None) -> History:
         """Train for ``epochs`` epochs; returns a :class:`fastnet.train.history.History`.
 
         optimizer: an Optimizer, a name (fresh, default hyperparameters), or None for
@@ -319,6 +325,8 @@ class Network:
         seed: restart the shuffle and dropout generators there (MATH.md); None carries them on.
         sample_weight: per-sample weights; each batch's loss is then its weighted
         mean, and the epoch loss weights the batches by their total weight.
+        metrics: recorded each epoch (``history.<name>``) from every batch's
+        outputs before its update, as the compiled fit does (reference/metrics.py).
         Raises TrainingDivergedError if a batch loss, or at the end of an epoch a
         parameter or the optimizer's state, is NaN or infinite; the parameters, the
         optimizer's state and its step count are then those of the last finite epoch.
@@ -329,6 +337,7 @@ class Network:
         batch_size = check_int("batch_size", batch_size, low=1, allow_none=True)
         shuffle = check_bool("shuffle", shuffle)
         seed = None if seed is None else check_seed(seed)
+        chosen = resolve_metrics(metrics, self.criterion.name, self.n_outputs)
         opt = self._choose_optimizer(optimizer)
         if seed is not None:
             self._shuffle_rng = SplitMix64(seed ^ SHUFFLE_SEED_XOR)
@@ -338,15 +347,18 @@ class Network:
         history = History()
         for epoch in range(1, epochs + 1):
             saved = self.params, [list(row) for row in opt.state], opt.t
-            loss = self._epoch(rows, targets, weights, opt, len(rows) if batch_size is None else batch_size, shuffle)
+            acc = reference_metrics.accumulator(chosen, targets)
+            loss = self._epoch(rows, targets, weights, opt, len(rows) if batch_size is None else batch_size, shuffle,
+                               chosen, acc)
             if loss is None or not self._all_finite(opt):
                 self._restore(opt, *saved)
                 raise TrainingDivergedError(epoch, history, opt.lr)
-            history.append(epoch, loss=loss)
+            history.append(epoch, loss=loss, **chosen.figures(acc))
         return history
 
     def _epoch(self, X: _Matrix, Y: _Matrix, weights: list[float] | None, opt: Optimizer,
-               batch_size: int, shuffle: bool) -> float | None:
+               batch_size: int, shuffle: bool, metrics: MetricSet | None = None,
+               acc: list[float] | None = None) -> float | None:
         """One pass over the data, batch by batch: backward, then the optimizer's step.
 
         Returns the epoch's loss, the batches' losses weighted by their size (or
@@ -358,8 +370,13 @@ class Network:
         for start in range(0, n, batch_size):
             batch = order[start:start + batch_size]
             batch_weights = None if weights is None else [weights[i] for i in batch]
+            outputs: list[_Matrix] | None = [] if metrics and acc is not None else None
             batch_loss = self._backward([X[i] for i in batch], [Y[i] for i in batch], batch_weights,
-                                        self._dropout_rng)
+                                        self._dropout_rng, outputs)
+            if outputs:   # the outputs before this batch's update, through this batch's dropout masks
+                assert metrics is not None and acc is not None
+                reference_metrics.accumulate(metrics, self.criterion, outputs[0], [Y[i] for i in batch],
+                                             batch_weights, acc)
             if not math.isfinite(batch_loss):
                 return None
             opt.step(self)
@@ -367,6 +384,11 @@ class Network:
             total += batch_loss * batch_weight
             total_weight += batch_weight
         return total / total_weight
+
+    def evaluate(self, X: _Rows, Y: _Targets, metrics: Iterable[Metric | str] | None = None,
+                 sample_weight: _Weights | None = None) -> dict[str, float]:
+        """``{"loss": ..., metric: ...}`` on (X, Y), as :meth:`fastnet.Network.evaluate`."""
+        return reference_metrics.evaluate(self, X, Y, metrics, sample_weight)
 
     def _all_finite(self, opt: Optimizer) -> bool:
         """Whether the parameters and the optimizer's state are all finite."""

@@ -34,6 +34,7 @@ from .callbacks import CallbackFn, check_callbacks, give_network
 from .errors import TrainingDivergedError
 from .full_batch import FullBatchEpoch, check_full_batch, is_full_batch
 from .history import History
+from .metrics import MetricSet, resolve_metrics
 from .progress import Progress, make_progress
 
 __all__ = ["fit"]
@@ -160,6 +161,24 @@ class _EarlyStopping:
         return self.waited > self.patience
 
 
+# -- the metrics (train/metrics.py) ----------------------------------------------------------
+class _Metrics:
+    """The metrics of one ``fit``: their accumulator for the epoch kernel, made once, and the validation set."""
+
+    def __init__(self, net: Any, plan: _Plan, metrics: Any) -> None:
+        self.training: MetricSet = resolve_metrics(metrics, net.criterion.name, net.n_outputs)
+        self.validation: MetricSet = net._validation_metrics(metrics)
+        self.acc = self.training.accumulator(plan.Y)
+
+    def start_epoch(self) -> tuple[int, int, npt.NDArray[np.float64]]:
+        """train_epoch's metric arguments, the sums zeroed."""
+        self.training.reset(self.acc)
+        return self.training.flags, self.training.top_k, self.acc
+
+    def training_figures(self) -> dict[str, float]:
+        return self.training.figures(self.acc)
+
+
 # -- phase 2: the optimizer and the loop ----------------------------------------------------
 def _take_optimizer(net: Any, optimizer: Any, reset: bool) -> Optimizer:
     if optimizer is None:
@@ -175,8 +194,9 @@ def _take_optimizer(net: Any, optimizer: Any, reset: bool) -> Optimizer:
 class _Loop:
     """The epochs of one ``fit``: every buffer they use is made once, in ``__init__``."""
 
-    def __init__(self, net: Any, plan: _Plan, optimizer: Optimizer, history: History) -> None:
+    def __init__(self, net: Any, plan: _Plan, optimizer: Optimizer, history: History, metrics: _Metrics) -> None:
         self.net, self.plan, self.optimizer, self.history = net, plan, optimizer, history
+        self.metrics = metrics
         self.work = net._workspace(plan.batch_size)
         self.order = np.empty(plan.X.shape[0], dtype=np.intp)
         self.step = np.array([optimizer.t], dtype=np.int64)
@@ -241,13 +261,13 @@ class _Loop:
         loss, status = _engine.train_epoch(
             net._arch, net._params, net._grads, plan.X, plan.Y, plan.weights, self.work, plan.batch_size,
             self.order, plan.shuffle, net._shuffle_state, optimizer.kernel_id, hyper,
-            state, self.step, plan.max_norm, self.rollback is None)
+            state, self.step, plan.max_norm, self.rollback is None, *self.metrics.start_epoch())
         epoch_start_t, optimizer.t = optimizer.t, int(self.step[0])
         if status != _engine.EpochStatus.EPOCH_OK:
             self._diverged(epoch, epoch_start_t, state, lr)
-        logs = {"loss": loss}
+        logs = {"loss": loss, **self.metrics.training_figures()}
         if plan.validation_data is not None:
-            logs.update(net._evaluate(*plan.validation_data))
+            logs.update(net._evaluate(*plan.validation_data, self.metrics.validation))
             self._warn_nonfinite_validation(epoch, logs["val_loss"])
         logs["lr"] = lr
         logs["time"] = time.perf_counter() - started
@@ -304,9 +324,11 @@ class _Loop:
 # -- the whole ---------------------------------------------------------------------------
 def fit(net: Any, X: Any, Y: Any, optimizer: Any = None, *, progress: Any = False, **options: Any) -> History:
     """Train ``net``; the arguments and the result are those of :meth:`fastnet.Network.fit`."""
+    metrics = options.pop("metrics", None)
     plan = _check_arguments(net, X, Y, **options)
     check_full_batch(net._optimizer if optimizer is None else optimizer, options.get("batch_size"),
                      plan.X.shape[0], plan.lr_schedule, plan.max_norm)
+    checked_metrics = _Metrics(net, plan, metrics)
     history = History()
     display = make_progress(progress, plan.epochs)
     # Everything that changes the network's state happens under its lock, so
@@ -315,7 +337,8 @@ def fit(net: Any, X: Any, Y: Any, optimizer: Any = None, *, progress: Any = Fals
         give_network(plan.callbacks, net)   # first: a callback that refuses (no such directory) changes nothing
         if plan.seed is not None:
             net._restart_shuffle(plan.seed)
-        loop = _Loop(net, plan, _take_optimizer(net, optimizer, plan.reset_optimizer), history)
+        loop = _Loop(net, plan, _take_optimizer(net, optimizer, plan.reset_optimizer), history,
+                     checked_metrics)
         try:
             loop.run(display)
         except KeyboardInterrupt:
