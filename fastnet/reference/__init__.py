@@ -37,7 +37,7 @@ Python does, and cannot share a bug with the compiled code's array handling),
 and it is slow: every multiply-add is a Python operation.
 """
 
-from . import activations, dropout, losses, network, optimizers, random
+from . import activations, dropout, layers, losses, network, optimizers, random
 from .gradcheck import gradcheck
 from .network import Dense, Dropout, Network
 from .optimizers import SGD, Adagrad, Adam, AdamW, RMSprop

@@ -74,7 +74,7 @@ def evaluate(net: Network, X: object, Y: object, metrics: Iterable[Metric | str]
     chosen = resolve_metrics(metrics, net.criterion.name, net.n_outputs)
     rows, targets = net._check_data(X, Y)
     weights = as_weights(sample_weight, len(rows))
-    a, z = net._forward(rows)
+    a, z, _, _ = net._forward(rows)   # no generator: evaluation draws no dropout masks
     out = net._loss_input(a, z)
     acc = accumulator(chosen, targets)
     accumulate(chosen, net.criterion, out, targets, weights, acc)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ._typing import Features
     from .base import _BaseMLP
 
-__all__ = ["check_params", "check_sample_weight", "check_epochs", "dense", "seed_from"]
+__all__ = ["check_params", "check_sample_weight", "check_epochs", "dense", "drop_zero_weights", "seed_from"]
 
 
 def check_params(est: _BaseMLP) -> list[int]:
@@ -153,3 +153,15 @@ def seed_from(random_state: Any) -> int:
                              f"got {random_state!r}")
         return int(random_state)
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+def drop_zero_weights(X: npt.NDArray[Any], Y: npt.NDArray[Any], weights: npt.NDArray[np.float64],
+                      ) -> tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[np.float64]]:
+    # Rows of weight 0 take no part in the loss: dropping them makes a zero weight
+    # exactly "this row is not there" (the batches are those of the remaining rows).
+    kept = weights > 0
+    if not kept.any():
+        raise ValueError("sample_weight is zero for every training row; at least one must be > 0")
+    if kept.all():
+        return X, Y, weights
+    return X[kept], Y[kept], weights[kept]

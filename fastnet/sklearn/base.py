@@ -24,7 +24,7 @@ from ..optim.optimizers import Optimizer
 from ..runtime.threads import blas_threads
 from ..train.callbacks import CallbackFn, check_callbacks
 from ..train.history import History
-from ._checks import check_params, check_sample_weight, dense, seed_from
+from ._checks import check_params, check_sample_weight, dense, drop_zero_weights, seed_from
 from ._compat import (
     BaseEstimator,
     ClassifierMixin,
@@ -247,7 +247,7 @@ class _BaseMLP(BaseEstimator):
         if fresh:
             self._initialize(X_train, hidden)
         X_train, Y, weights, validation = self._set_validation_aside(X_train, Y, weights, validation_data)
-        X_train, Y, weights = _drop_zero_weights(X_train, Y, weights)
+        X_train, Y, weights = drop_zero_weights(X_train, Y, weights)
         n_samples = X_train.shape[0]
         mean_weight = float(weights.mean())
         batch_size = self._batch_size(n_samples)
@@ -389,15 +389,3 @@ class _BaseMLP(BaseEstimator):
         elif not incremental and not history.stopped_early and not history.interrupted and self.n_iter_ == epochs:
             warnings.warn(f"Stochastic Optimizer: Maximum iterations ({epochs}) reached and the optimization "
                           "hasn't converged yet.", ConvergenceWarning, stacklevel=4)  # the caller of fit
-
-
-def _drop_zero_weights(X: _Array, Y: _Array, weights: npt.NDArray[np.float64],
-                       ) -> tuple[_Array, _Array, npt.NDArray[np.float64]]:
-    # Rows of weight 0 take no part in the loss: dropping them makes a zero weight
-    # exactly "this row is not there" (the batches are those of the remaining rows).
-    kept = weights > 0
-    if not kept.any():
-        raise ValueError("sample_weight is zero for every training row; at least one must be > 0")
-    if kept.all():
-        return X, Y, weights
-    return X[kept], Y[kept], weights[kept]

@@ -64,8 +64,13 @@ class FullBatchEpoch:
         if self.stop_reason == "not_finite":
             raise TrainingDivergedError(epoch, loop.history, optimizer.lr)
         logs = {"loss": loss}
+        if loop.metrics.training.flags:
+            # L-BFGS has no batches to average over: the figures of the point the iteration reached,
+            # in one more forward pass (unweighted, as evaluate's figures are).
+            figures = net._evaluate(loop.plan.X, loop.plan.Y, loop.metrics.training)
+            logs.update({name[len("val_"):]: value for name, value in figures.items() if name != "val_loss"})
         if loop.plan.validation_data is not None:
-            logs.update(net._evaluate(*loop.plan.validation_data))
+            logs.update(net._evaluate(*loop.plan.validation_data, loop.metrics.validation))
             loop._warn_nonfinite_validation(epoch, logs["val_loss"])
         logs["lr"] = optimizer.lr
         logs["time"] = time.perf_counter() - started

@@ -242,3 +242,15 @@ def test_an_interrupt_in_the_line_search_puts_the_parameters_back():
     assert not np.array_equal(calls[-1], after_first)   # it was evaluating a trial point
     np.testing.assert_array_equal(params, after_first)
     assert optimizer.t == 1
+
+
+def test_lbfgs_records_metrics_of_the_point_each_iteration_reached():
+    X, y = fn.datasets.blobs(120, n_features=4, n_classes=3, seed=0)
+    net = fn.Network.mlp([4, 8, 3], loss="cross_entropy", dtype="float64", seed=0)
+    history = net.fit(X, y, optimizer=fn.LBFGS(), epochs=5, metrics=["accuracy", "log_loss"],
+                      validation_data=(X[:40], y[:40]))
+    assert {"accuracy", "log_loss", "val_accuracy", "val_log_loss"} <= set(history.history)
+    final = net.evaluate(X, y, metrics=["accuracy", "log_loss"])
+    assert history.accuracy[-1] == pytest.approx(final["accuracy"])
+    assert history.log_loss[-1] == pytest.approx(final["log_loss"], rel=1e-12)
+    assert history.val_accuracy[-1] == pytest.approx(net.evaluate(X[:40], y[:40], metrics=["accuracy"])["accuracy"])
