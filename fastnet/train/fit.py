@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import time
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +28,7 @@ from ..checks.arrays import Floats, OptimizerArrays, as_sample_weight
 from ..checks.scalars import check_bool, check_int, check_real, check_seed
 from ..optim.optimizers import SGD, Optimizer, make_optimizer
 from ..optim.schedules import LRSchedule, as_schedule
+from ..runtime.caller import warn_caller
 from ..runtime.threads import blas_threads
 from .callbacks import CallbackFn, check_callbacks, give_network
 from .errors import TrainingDivergedError
@@ -266,9 +266,9 @@ class _Loop:
         if math.isfinite(value) or self.warned_val:
             return
         self.warned_val = True   # once per fit: the history holds every value
-        warnings.warn(f"epoch {epoch}: the validation loss is {value} (the outputs overflow on the validation "
-                      "data; it is recorded as is, and early stopping never counts it as an improvement)",
-                      RuntimeWarning, stacklevel=6)  # the user's call of Network.fit
+        warn_caller(f"epoch {epoch}: the validation loss is {value} (the outputs overflow on the validation "
+                    "data; it is recorded as is, and early stopping never counts it as an improvement)",
+                    RuntimeWarning)
 
     def interrupted(self) -> None:
         """Ctrl-C: keep a whole number of epochs (the signal is only seen between nogil calls)."""
@@ -292,8 +292,7 @@ class _Loop:
         kept = ("the parameters of the last completed epoch are kept" if params_finite
                 else "the parameters are not finite (the last epoch diverged, and rollback=False "
                      "keeps no copy to restore)")
-        warnings.warn(f"training interrupted by the user after {len(history)} epochs; {kept}",
-                      RuntimeWarning, stacklevel=4)
+        warn_caller(f"training interrupted by the user after {len(history)} epochs; {kept}", RuntimeWarning)
 
     def finish(self) -> None:
         if self.history.stopped_early and self.early.best is not None:
