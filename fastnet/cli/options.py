@@ -96,9 +96,11 @@ def hidden_widths(text: str) -> list[int]:
 
 def add_seed(parser: argparse.ArgumentParser) -> None:
     """``--seed``: every subcommand that draws random numbers is reproducible from it."""
-    parser.add_argument("--seed", type=int_at_least(0), default=0)
+    parser.add_argument("--seed", type=int_at_least(0), default=0,
+                        help="seed of every random draw, for a reproducible run (default: 0)")
 
 
 def add_no_progress(parser: argparse.ArgumentParser, help_text: str | None = None) -> None:
     """``--no-progress``: no progress bar or per-epoch log (for logs and CI)."""
-    parser.add_argument("--no-progress", action="store_true", help=help_text)
+    parser.add_argument("--no-progress", action="store_true",
+                        help=help_text or "no progress bar or per-epoch log (for logs and CI)")

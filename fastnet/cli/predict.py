@@ -33,7 +33,7 @@ __all__ = ["register", "run"]
 def register(commands: Subcommands) -> None:
     """Add ``predict`` and its options to the ``fastnet`` parser."""
     parser = commands.add_parser("predict", help="predict with a saved model")
-    parser.add_argument("model")
+    parser.add_argument("model", help="a model saved by fastnet train (.npz)")
     parser.add_argument("data", help="CSV or NPZ holding the model's feature columns")
     parser.add_argument("--out", help="write the predictions to this CSV (default: print them)")
     parser.add_argument("--proba", action="store_true", help="also give each class's probability")

@@ -49,19 +49,25 @@ def register(commands: Subcommands) -> None:
                              "he_uniform for relu and leaky_relu, glorot_uniform otherwise (default: auto)")
     parser.add_argument("--loss", choices=["auto", *LOSSES], default="auto",
                         help=f"auto: cross_entropy if the target holds <= {MAX_AUTO_CLASSES} integer values "
-                             "or text, else mse")
+                             "or text, else mse (default: auto)")
     parser.add_argument("--quantile", type=open_fraction, default=None, metavar="Q",
                         help="with --loss quantile: the share of targets the prediction should lie "
                              "above (default: 0.5, the median)")
-    parser.add_argument("--optimizer", choices=list(OPTIMIZERS), default="adam")
-    parser.add_argument("--lr", type=positive_float, default=1e-3)
-    parser.add_argument("--epochs", type=int_at_least(0), default=50)
-    parser.add_argument("--batch-size", type=int_at_least(1), default=32)
+    parser.add_argument("--optimizer", choices=list(OPTIMIZERS), default="adam",
+                        help="the update rule, with torch.optim's defaults but for --lr (default: adam)")
+    parser.add_argument("--lr", type=positive_float, default=1e-3, help="the learning rate (default: 0.001)")
+    parser.add_argument("--epochs", type=int_at_least(0), default=50,
+                        help="passes over the training rows (default: 50)")
+    parser.add_argument("--batch-size", type=int_at_least(1), default=32,
+                        help="rows per optimizer step (default: 32)")
     parser.add_argument("--validation-split", type=fraction, default=0.2,
                         help="fraction of the (shuffled) rows held out (default: 0.2; 0: none)")
     add_seed(parser)
-    parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
-    parser.add_argument("--early-stopping", type=int_at_least(0), default=None, metavar="PATIENCE")
+    parser.add_argument("--dtype", choices=["float32", "float64"], default="float32",
+                        help="the precision of the parameters and the arithmetic (default: float32)")
+    parser.add_argument("--early-stopping", type=int_at_least(0), default=None, metavar="PATIENCE",
+                        help="stop when the validation loss has not improved for this many epochs, and "
+                             "keep the best epoch (default: off, train every epoch)")
     parser.add_argument("--no-standardize", dest="standardize", action="store_false",
                         help="train on the raw features (by default they are standardised, and the "
                              "scaling folded into the saved weights)")
