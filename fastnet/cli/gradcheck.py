@@ -23,7 +23,7 @@ from ..nn.network import Network
 from ..reference.gradcheck import gradcheck
 from .messages import CLIError, info
 from .models import float64_copy, load_model, model_features
-from .options import Subcommands, add_seed, int_at_least, positive_float
+from .options import Subcommands, add_delimiter, add_seed, int_at_least, positive_float
 from .tables import read_table
 from .targets import TargetArray, label_strings
 
@@ -45,6 +45,7 @@ def register(commands: Subcommands) -> None:
     parser.add_argument("--tol", type=positive_float, default=1e-5,
                         help="the largest relative error that passes; above it the exit code is 1 (default: 1e-05)")
     add_seed(parser)
+    add_delimiter(parser)
     parser.set_defaults(func=run)
 
 
@@ -112,7 +113,7 @@ def _model_case(args: argparse.Namespace, rng: np.random.Generator) -> Case:
     label = os.path.basename(args.model)
     if args.data is None:
         return _random_case(label, net, args.samples, rng)
-    table = read_table(args.data)
+    table = read_table(args.data, args.delimiter)
     X = model_features(model, table)
     target: str | None = args.target or model.metadata.get("target")
     if target is None:

@@ -24,8 +24,8 @@ from ..nn.losses import LOSSES, Loss
 from ..nn.network import Network
 from ..optim.optimizers import OPTIMIZERS
 from .messages import CLIError, info
-from .options import (Subcommands, add_no_progress, add_seed, fraction, hidden_widths, int_at_least, open_fraction,
-                      positive_float)
+from .options import (Subcommands, add_delimiter, add_no_progress, add_seed, fraction, hidden_widths, int_at_least,
+                      open_fraction, positive_float)
 from .standardize import Standardisation
 from .tables import read_table
 from .targets import MAX_AUTO_CLASSES, EncodedTarget, TargetArray, encode_target, predicted_values
@@ -71,6 +71,7 @@ def register(commands: Subcommands) -> None:
     parser.add_argument("--no-standardize", dest="standardize", action="store_false",
                         help="train on the raw features (by default they are standardised, and the "
                              "scaling folded into the saved weights)")
+    add_delimiter(parser)
     add_no_progress(parser)
     parser.set_defaults(func=run)
 
@@ -103,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     _check_out_path(args.out)
     if args.quantile is not None and args.loss != "quantile":
         raise CLIError(f"--quantile {args.quantile} needs --loss quantile, got --loss {args.loss}")
-    data = _read_training_data(args.data, args.target, args.loss)
+    data = _read_training_data(args.data, args.target, args.loss, args.delimiter)
     split = _split_rows(data, args.validation_split, args.seed)
     scaling = Standardisation.fit(split.X_train, split.y_train, scale_target=data.target.scalable,
                                   enabled=args.standardize)
@@ -131,9 +132,9 @@ def _check_out_path(out: str) -> None:
         raise CLIError(f"cannot save the model to {out}: it is a directory")
 
 
-def _read_training_data(path: str, target: str, loss: str) -> TrainingData:
+def _read_training_data(path: str, target: str, loss: str, delimiter: str = ",") -> TrainingData:
     """Every column but the target is a feature."""
-    table = read_table(path)
+    table = read_table(path, delimiter)
     table.require(target, role="target column")
     features = [name for name in table.names if name != target]
     if not features:
