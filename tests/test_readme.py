@@ -62,3 +62,18 @@ def test_guide_block_runs(line, code, tmp_path, monkeypatch):
     if "import optuna" in code:
         pytest.importorskip("optuna", reason="optuna (fastnet[optuna]) is not installed")
     _run_block(GUIDE, line, code, tmp_path, monkeypatch)
+
+
+def test_readme_showcase_reaches_what_it_prints(tmp_path, monkeypatch, capsys):
+    # The "Ten lines" block as written: its printed validation accuracy is at least 0.95.
+    if not README.is_file():
+        pytest.skip(f"no README.md at {README} (set FASTNET_README)")
+    text = README.read_text(encoding="utf-8")
+    showcase = text[text.index("## Ten lines"):]
+    (line, code), = python_blocks(showcase)[:1]
+    line += text.count("\n", 0, text.index("## Ten lines"))
+    _run_block(README, line, code, tmp_path, monkeypatch)
+    printed = capsys.readouterr().out.strip()
+    match = re.fullmatch(r"validation accuracy (\d\.\d{3}) after (\d+) epochs", printed)
+    assert match, printed
+    assert float(match.group(1)) >= 0.95

@@ -2,7 +2,9 @@
 
 Trains a classifier on the two-spirals problem and a regressor on a noisy
 sine, prints the progress, the final metrics and the time each epoch took,
-and writes the loss-curve plots when matplotlib is installed. Also importable
+and writes figures when matplotlib is installed: the spirals' decision
+regions with the points, the sine's fit through the samples, and the loss
+curves of both (the learning rate annealed by a cosine schedule). Also importable
 as ``fastnet.demo`` (its fastnet 0.1 path): ``run_demo`` is its API.
 """
 
@@ -19,6 +21,7 @@ import numpy.typing as npt
 from .. import datasets
 from ..nn.network import Network
 from ..optim.optimizers import Adam
+from ..optim.schedules import CosineAnnealingLR
 from ..train.history import History
 
 __all__ = ["run_demo"]
@@ -37,11 +40,15 @@ def _split(X: npt.NDArray[np.floating[Any]], y: npt.NDArray[Any], fraction: floa
 
 def _train(title: str, net: Network, train: _Data, val: _Data, epochs: int, batch_size: int, lr: float,
            report: _Report, progress: bool) -> History:
-    """Fit ``net`` with Adam and print the speed and ``report``'s line."""
+    """Fit ``net`` with Adam and print the speed and ``report``'s line.
+
+    The learning rate anneals to zero over the epochs (a cosine schedule): the
+    last epochs take ever smaller steps, so the loss curves end without a spike.
+    """
     print(f"\n== {title}: {net}")
     t0 = time.perf_counter()
     history = net.fit(*train, optimizer=Adam(lr=lr), epochs=epochs, batch_size=batch_size,
-                      validation_data=val, progress=progress)
+                      validation_data=val, lr_schedule=CosineAnnealingLR(epochs), progress=progress)
     elapsed = time.perf_counter() - t0
     n_epochs = len(history.loss)
     print(f"   {n_epochs} epochs in {elapsed:.3f} s: {1e3 * elapsed / max(n_epochs, 1):.3f} ms per epoch, "
@@ -60,32 +67,44 @@ def _rmse(net: Network, val: _Data) -> str:
     return f"validation RMSE {err:.4f} (the noise is 0.1)"
 
 
-def run_demo(epochs: int = 300, seed: int = 0, plot_dir: str = ".", progress: bool = True
+def run_demo(epochs: int = 100, seed: int = 0, plot_dir: str = ".", progress: bool = True
              ) -> tuple[History, History]:
     """Train the two demo networks; returns their histories. Plots go to ``plot_dir``."""
     spirals_train, spirals_val = _split(*datasets.two_spirals(2000, seed=seed))
     classifier = Network.mlp([2, 64, 64, 2], activation="relu", loss="cross_entropy", seed=seed)
     h_cls = _train("two spirals, softmax cross-entropy", classifier, spirals_train, spirals_val,
-                   epochs, 16, 0.01, _accuracy, progress)
+                   epochs, 16, 0.005, _accuracy, progress)
 
     sine_train, sine_val = _split(*datasets.noisy_sine(1000, seed=seed))
     regressor = Network.mlp([1, 64, 64, 1], activation="relu", loss="mse", seed=seed)
     h_reg = _train("noisy sine, mean squared error", regressor, sine_train, sine_val,
-                   epochs, 8, 0.01, _rmse, progress)
+                   epochs, 8, 0.005, _rmse, progress)
 
-    _plot({"spirals": h_cls, "sine": h_reg}, plot_dir)
+    _plot(classifier, regressor, {"spirals": h_cls, "sine": h_reg}, (spirals_val, sine_val), plot_dir)
     return h_cls, h_reg
 
 
-def _plot(histories: dict[str, History], plot_dir: str) -> None:
-    """The loss curves as PNGs in ``plot_dir``; a hint instead when matplotlib is missing."""
+def _plot(classifier: Network, regressor: Network, histories: dict[str, History],
+          validation: tuple[_Data, _Data], plot_dir: str) -> None:
+    """The figures as PNGs in ``plot_dir`` (their paths printed); a hint instead when matplotlib is missing."""
     try:
         from .. import plotting  # needs matplotlib, an optional dependency
     except ImportError:
-        print("\n(install matplotlib, or fastnet[plot], for the loss-curve plots)")
+        print("\n(install matplotlib, or fastnet[demo], for the figures)")
         return
     os.makedirs(plot_dir, exist_ok=True)
+    spirals, sine = validation
+    figures = {
+        "spirals-regions": plotting.plot_decision_regions(
+            classifier, *spirals, title="fastnet demo: two spirals, decision regions (validation points)"),
+        "sine-fit": plotting.plot_regression_fit(
+            regressor, *sine, truth=lambda x: np.sin(2 * np.pi * x),
+            title="fastnet demo: noisy sine, the fit (validation samples)"),
+    }
     for name, history in histories.items():
+        figures[f"{name}-loss"] = plotting.plot_history(history, title=f"fastnet demo: {name}, loss per epoch")
+    print()
+    for name, figure in figures.items():
         path = os.path.join(plot_dir, f"fastnet-demo-{name}.png")
-        plotting.plot_history(history, title=f"fastnet demo: {name}").savefig(path, dpi=100)
+        figure.savefig(path, dpi=100)
         print(f"wrote {path}")

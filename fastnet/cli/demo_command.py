@@ -18,7 +18,8 @@ __all__ = ["register", "run"]
 def register(commands: Subcommands) -> None:
     """Add ``demo`` and its options to the ``fastnet`` parser."""
     parser = commands.add_parser("demo", help="train on built-in data (two spirals, a noisy sine) and plot")
-    parser.add_argument("--epochs", type=int_at_least(1), default=300)
+    parser.add_argument("--epochs", type=int_at_least(1), default=100,
+                        help="epochs of each network; the learning rate anneals over them (default: 100)")
     add_seed(parser)
     parser.add_argument("--plot-dir", default=".", help="where the loss-curve PNGs go (default: .)")
     add_no_progress(parser, help_text="no progress bar or per-epoch log")

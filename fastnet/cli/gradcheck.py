@@ -23,7 +23,7 @@ from ..nn.network import Network
 from ..reference.gradcheck import gradcheck
 from .messages import CLIError, info
 from .models import float64_copy, load_model, model_features
-from .options import Subcommands, add_seed, int_at_least, positive_float
+from .options import Subcommands, add_delimiter, add_seed, int_at_least, positive_float
 from .tables import read_table
 from .targets import TargetArray, label_strings
 
@@ -36,11 +36,16 @@ def register(commands: Subcommands) -> None:
     parser.add_argument("model", nargs="?", help="a saved model (default: small random networks)")
     parser.add_argument("--data", help="CSV or NPZ to take a sample from (with a model)")
     parser.add_argument("--target", help="the target column (default: the model's)")
-    parser.add_argument("--samples", type=int_at_least(1), default=8)
-    parser.add_argument("--max-params", type=int_at_least(1), default=500)
-    parser.add_argument("--h", type=positive_float, default=1e-6)
-    parser.add_argument("--tol", type=positive_float, default=1e-5)
+    parser.add_argument("--samples", type=int_at_least(1), default=8,
+                        help="rows of data each check backpropagates (default: 8)")
+    parser.add_argument("--max-params", type=int_at_least(1), default=500,
+                        help="check at most this many parameters, drawn at random, per network (default: 500)")
+    parser.add_argument("--h", type=positive_float, default=1e-6,
+                        help="the step of the centred finite differences (default: 1e-06)")
+    parser.add_argument("--tol", type=positive_float, default=1e-5,
+                        help="the largest relative error that passes; above it the exit code is 1 (default: 1e-05)")
     add_seed(parser)
+    add_delimiter(parser)
     parser.set_defaults(func=run)
 
 
@@ -108,7 +113,7 @@ def _model_case(args: argparse.Namespace, rng: np.random.Generator) -> Case:
     label = os.path.basename(args.model)
     if args.data is None:
         return _random_case(label, net, args.samples, rng)
-    table = read_table(args.data)
+    table = read_table(args.data, args.delimiter)
     X = model_features(model, table)
     target: str | None = args.target or model.metadata.get("target")
     if target is None:

@@ -15,7 +15,7 @@ from typing import NoReturn, TypeAlias
 from .messages import CLIError
 
 __all__ = ["Parser", "Subcommands", "positive_float", "int_at_least", "fraction", "hidden_widths",
-           "add_seed", "add_no_progress"]
+           "add_seed", "add_no_progress", "add_delimiter"]
 
 
 class Parser(argparse.ArgumentParser):
@@ -96,9 +96,26 @@ def hidden_widths(text: str) -> list[int]:
 
 def add_seed(parser: argparse.ArgumentParser) -> None:
     """``--seed``: every subcommand that draws random numbers is reproducible from it."""
-    parser.add_argument("--seed", type=int_at_least(0), default=0)
+    parser.add_argument("--seed", type=int_at_least(0), default=0,
+                        help="seed of every random draw, for a reproducible run (default: 0)")
 
 
 def add_no_progress(parser: argparse.ArgumentParser, help_text: str | None = None) -> None:
     """``--no-progress``: no progress bar or per-epoch log (for logs and CI)."""
-    parser.add_argument("--no-progress", action="store_true", help=help_text)
+    parser.add_argument("--no-progress", action="store_true",
+                        help=help_text or "no progress bar or per-epoch log (for logs and CI)")
+
+
+def delimiter(text: str) -> str:
+    """One character that separates a CSV's fields; ``\\t`` may be written for a tab."""
+    value = "\t" if text in ("\\t", "tab") else text
+    if len(value) != 1 or value in "\"\r\n":
+        raise argparse.ArgumentTypeError(f"expected one character such as , ; or \\t (a tab), got {text!r}")
+    return value
+
+
+def add_delimiter(parser: argparse.ArgumentParser) -> None:
+    """``--delimiter``: the field separator of a CSV data file."""
+    parser.add_argument("--delimiter", type=delimiter, default=",",
+                        help="the character between a CSV's fields: , or ; or \\t for a tab; quoted "
+                             "fields may hold it (default: ,)")

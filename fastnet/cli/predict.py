@@ -23,7 +23,7 @@ import numpy.typing as npt
 from ..nn.network import Network
 from .messages import info
 from .models import load_model, model_features
-from .options import Subcommands
+from .options import Subcommands, add_delimiter
 from .tables import Table, read_table
 from .targets import ClassLabel, label_strings, predicted_values
 
@@ -33,10 +33,11 @@ __all__ = ["register", "run"]
 def register(commands: Subcommands) -> None:
     """Add ``predict`` and its options to the ``fastnet`` parser."""
     parser = commands.add_parser("predict", help="predict with a saved model")
-    parser.add_argument("model")
+    parser.add_argument("model", help="a model saved by fastnet train (.npz)")
     parser.add_argument("data", help="CSV or NPZ holding the model's feature columns")
     parser.add_argument("--out", help="write the predictions to this CSV (default: print them)")
     parser.add_argument("--proba", action="store_true", help="also give each class's probability")
+    add_delimiter(parser)
     parser.set_defaults(func=run)
 
 
@@ -52,7 +53,7 @@ class Predictions:
 def run(args: argparse.Namespace) -> int:
     """The ``predict`` subcommand; returns the exit code."""
     net = load_model(args.model)
-    table = read_table(args.data)
+    table = read_table(args.data, args.delimiter)
     out = net.predict(model_features(net, table))
     classes: list[ClassLabel] | None = net.metadata.get("classes")
     target: str = net.metadata.get("target") or "prediction"

@@ -94,8 +94,9 @@ def _first_non_number(values: Column) -> tuple[int, object] | None:
     return None
 
 
-def read_table(path: str) -> Table:
-    """A CSV (header row, then rows) or an NPZ (``X`` plus named columns, or named columns).
+def read_table(path: str, delimiter: str = ",") -> Table:
+    """A CSV (header row, then rows; fields split at ``delimiter``, quoted as the csv module
+    reads them) or an NPZ (``X`` plus named columns, or named columns).
 
     The format is told by the file's first bytes, not its name: a CSV saved as
     ``data.txt`` reads, and a ``.npz`` that is no zip archive gets its own error.
@@ -108,16 +109,21 @@ def read_table(path: str) -> Table:
         is_zip = f.read(4) in _ZIP_MAGIC
     if path.lower().endswith(".npz") and not is_zip:
         raise CLIError(f"{path} is not an .npz archive (a .npz is a zip file of .npy arrays)")
-    return _read_npz(path) if is_zip else _read_csv(path)
+    return _read_npz(path) if is_zip else _read_csv(path, delimiter)
 
 
 # -- CSV --------------------------------------------------------------------------------------
-def _read_csv(path: str) -> Table:
+#: Separators a CSV may use instead of the comma (spreadsheets in many locales write ";").
+_OTHER_DELIMITERS = {";": "';'", "\t": "$'\\t'"}
+
+
+def _read_csv(path: str, delimiter: str) -> Table:
     # utf-8-sig: spreadsheet programs start a CSV with a byte-order mark, which must not join the first name.
     with open(path, newline="", encoding="utf-8-sig") as f:
-        reader = csv.reader(f)
+        reader = csv.reader(f, delimiter=delimiter)
         try:
             names = _header(path, reader)
+            _suggest_delimiter(path, names, delimiter)
             rows = list(_data_rows(path, reader, len(names)))
         except (csv.Error, UnicodeDecodeError) as exc:
             raise CLIError(f"{path} is not a readable CSV file ({exc})") from None
@@ -139,6 +145,17 @@ def _header(path: str, reader: CSVReader) -> list[str]:
     if twice:
         raise CLIError(f"{path}: the header names a column more than once: {', '.join(map(repr, twice))}")
     return names
+
+
+def _suggest_delimiter(path: str, names: list[str], delimiter: str) -> None:
+    """One column whose name holds another separator: the file is split by that one (a hint, then)."""
+    if len(names) != 1:
+        return
+    for other, shown in _OTHER_DELIMITERS.items():
+        if other != delimiter and other in names[0]:
+            name = "a semicolon" if other == ";" else "a tab"
+            raise CLIError(f"{path}: the header is one column, {names[0]!r}, which holds {name}: "
+                           f"if the file separates its fields so, give --delimiter {shown}")
 
 
 def _data_rows(path: str, reader: CSVReader, n_fields: int) -> Iterator[list[str]]:

@@ -24,8 +24,8 @@ from ..nn.losses import LOSSES, Loss
 from ..nn.network import Network
 from ..optim.optimizers import OPTIMIZERS
 from .messages import CLIError, info
-from .options import (Subcommands, add_no_progress, add_seed, fraction, hidden_widths, int_at_least, open_fraction,
-                      positive_float)
+from .options import (Subcommands, add_delimiter, add_no_progress, add_seed, fraction, hidden_widths, int_at_least,
+                      open_fraction, positive_float)
 from .standardize import Standardisation
 from .tables import read_table
 from .targets import MAX_AUTO_CLASSES, EncodedTarget, TargetArray, encode_target, predicted_values
@@ -49,25 +49,32 @@ def register(commands: Subcommands) -> None:
                              "he_uniform for relu and leaky_relu, glorot_uniform otherwise (default: auto)")
     parser.add_argument("--loss", choices=["auto", *LOSSES], default="auto",
                         help=f"auto: cross_entropy if the target holds <= {MAX_AUTO_CLASSES} integer values "
-                             "or text, else mse")
+                             "or text, else mse (default: auto)")
     parser.add_argument("--quantile", type=open_fraction, default=None, metavar="Q",
                         help="with --loss quantile: the share of targets the prediction should lie "
                              "above (default: 0.5, the median)")
-    parser.add_argument("--optimizer", choices=list(OPTIMIZERS), default="adam")
-    parser.add_argument("--lr", type=positive_float, default=1e-3)
-    parser.add_argument("--epochs", type=int_at_least(0), default=50)
-    parser.add_argument("--batch-size", type=int_at_least(1), default=32)
+    parser.add_argument("--optimizer", choices=list(OPTIMIZERS), default="adam",
+                        help="the update rule, with torch.optim's defaults but for --lr (default: adam)")
+    parser.add_argument("--lr", type=positive_float, default=1e-3, help="the learning rate (default: 0.001)")
+    parser.add_argument("--epochs", type=int_at_least(0), default=50,
+                        help="passes over the training rows (default: 50)")
+    parser.add_argument("--batch-size", type=int_at_least(1), default=32,
+                        help="rows per optimizer step (default: 32)")
     parser.add_argument("--dropout", type=fraction, default=0.0, metavar="P",
                         help="the rate of a dropout after every hidden layer, in [0, 1): that share of "
                              "its units is zeroed in each training batch (default: 0.0, none)")
     parser.add_argument("--validation-split", type=fraction, default=0.2,
                         help="fraction of the (shuffled) rows held out (default: 0.2; 0: none)")
     add_seed(parser)
-    parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
-    parser.add_argument("--early-stopping", type=int_at_least(0), default=None, metavar="PATIENCE")
+    parser.add_argument("--dtype", choices=["float32", "float64"], default="float32",
+                        help="the precision of the parameters and the arithmetic (default: float32)")
+    parser.add_argument("--early-stopping", type=int_at_least(0), default=None, metavar="PATIENCE",
+                        help="stop when the validation loss has not improved for this many epochs, and "
+                             "keep the best epoch (default: off, train every epoch)")
     parser.add_argument("--no-standardize", dest="standardize", action="store_false",
                         help="train on the raw features (by default they are standardised, and the "
                              "scaling folded into the saved weights)")
+    add_delimiter(parser)
     add_no_progress(parser)
     parser.set_defaults(func=run)
 
@@ -100,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     _check_out_path(args.out)
     if args.quantile is not None and args.loss != "quantile":
         raise CLIError(f"--quantile {args.quantile} needs --loss quantile, got --loss {args.loss}")
-    data = _read_training_data(args.data, args.target, args.loss)
+    data = _read_training_data(args.data, args.target, args.loss, args.delimiter)
     split = _split_rows(data, args.validation_split, args.seed)
     scaling = Standardisation.fit(split.X_train, split.y_train, scale_target=data.target.scalable,
                                   enabled=args.standardize)
@@ -128,9 +135,9 @@ def _check_out_path(out: str) -> None:
         raise CLIError(f"cannot save the model to {out}: it is a directory")
 
 
-def _read_training_data(path: str, target: str, loss: str) -> TrainingData:
+def _read_training_data(path: str, target: str, loss: str, delimiter: str = ",") -> TrainingData:
     """Every column but the target is a feature."""
-    table = read_table(path)
+    table = read_table(path, delimiter)
     table.require(target, role="target column")
     features = [name for name in table.names if name != target]
     if not features:

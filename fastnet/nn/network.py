@@ -302,7 +302,8 @@ class Network:
             epochs: int = 1, batch_size: int | None = None, shuffle: bool = True, seed: int | None = None, *,
             sample_weight: npt.ArrayLike | None = None, metrics: Iterable[Metric | str] | None = None,
             validation_data: tuple[npt.ArrayLike, npt.ArrayLike] | None = None,
-            validation_split: float | None = None, early_stopping: int | None = None, min_delta: float = 0.0,
+            validation_split: float | None = None, validation_shuffle: bool = True,
+            early_stopping: int | None = None, min_delta: float = 0.0,
             lr_schedule: LRScheduleLike | None = None, max_norm: float | None = None,
             callbacks: Iterable[_Callback] = (), progress: bool | Literal["bar", "log"] = False,
             reset_optimizer: bool = False, rollback: bool = True) -> History:
@@ -338,8 +339,13 @@ class Network:
             Evaluated after every epoch (one forward pass): ``history.val_loss``
             and the metrics.
         validation_split : float in (0, 1) or None
-            Hold out this fraction of the rows (the last ones, as Keras does) as
-            validation data.
+            Hold out this fraction of the rows as validation data: drawn at random
+            from the network's ``seed`` (its own stream: the shuffles are not
+            disturbed) and, for the classification losses, stratified by class;
+            the same rows in every ``fit`` on the same data.
+        validation_shuffle : bool
+            False holds out the last rows instead, as Keras does (scikit-learn's
+            ``train_test_split(shuffle=False)``).
         early_stopping : int >= 0 or None
             Patience: stop when the monitored loss (``val_loss`` if there is
             validation data, else ``loss``) has not improved by more than
@@ -381,7 +387,8 @@ class Network:
         with labels.learning(self, Y):
             return _fit(self, X, Y, optimizer, epochs=epochs, batch_size=batch_size, shuffle=shuffle, seed=seed,
                         sample_weight=sample_weight, metrics=metrics, validation_data=validation_data,
-                        validation_split=validation_split, early_stopping=early_stopping, min_delta=min_delta,
+                        validation_split=validation_split, validation_shuffle=validation_shuffle,
+                        early_stopping=early_stopping, min_delta=min_delta,
                         lr_schedule=lr_schedule, max_norm=max_norm, callbacks=callbacks, progress=progress,
                         reset_optimizer=reset_optimizer, rollback=rollback)
 

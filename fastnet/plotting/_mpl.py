@@ -8,10 +8,10 @@ and nothing else of fastnet is affected.
 
 try:
     from matplotlib.axes import Axes
-    from matplotlib.colors import LogNorm
+    from matplotlib.colors import ListedColormap, LogNorm
     from matplotlib.figure import Figure, SubFigure
     from matplotlib.lines import Line2D
 except ImportError as exc:  # pragma: no cover - exercised only without matplotlib
     raise ImportError("fastnet.plotting needs matplotlib: pip install matplotlib (or fastnet[plot])") from exc
 
-__all__ = ["Axes", "Figure", "Line2D", "LogNorm", "SubFigure"]
+__all__ = ["Axes", "Figure", "Line2D", "ListedColormap", "LogNorm", "SubFigure"]

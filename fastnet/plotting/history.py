@@ -48,10 +48,12 @@ def _draw_accuracy(ax: Axes, epochs: Sequence[int], series: Series) -> None:
             twin.plot(epochs, as_floats(series[key]), color=color, linestyle="--",
                       label=key.replace("val_", "validation ").replace("_", " "), gid=key)
         twin.set_ylabel("accuracy")
-        twin.set_ylim(0.0, 1.0)
+        # A little above 1: an accuracy of 1.0 is a line inside the plot, not on its border.
+        twin.set_ylim(0.0, 1.05)
         more_handles, more_labels = twin.get_legend_handles_labels()
         handles, labels = handles + more_handles, labels + more_labels
-    ax.legend(handles, labels, loc="best")
+    # Outside the axes: a legend inside covers some curve whatever its corner.
+    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.12 if accuracy else 1.01, 1.0))
 
 
 def plot_history(history: History | Series, title: str | None = None) -> Figure:

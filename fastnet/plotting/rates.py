@@ -85,23 +85,29 @@ def _draw_run(ax: Axes, index: int, lr: float, losses: Losses, diverged: int | N
     return y, marker
 
 
-def _log_axis(ax: Axes, drawn: Sequence[Losses], starts: Sequence[float], markers: Sequence[Line2D],
-              divergence_factor: float) -> None:
-    """A log axis when the curves span decades, cut above the converging ones.
+def _scale_axis(ax: Axes, drawn: Sequence[Losses], converged: Sequence[bool], markers: Sequence[Line2D]) -> None:
+    """The y axis fitted to the runs that did not diverge: logarithmic when they span a
+    decade or more, else linear, so that a slow and a good rate are two curves, not one flat line.
 
-    A diverging run may climb by many decades in its last epoch; beyond the top
-    its cross sits on the edge of the plot, so the other curves stay readable.
+    A diverging run climbs by decades in a few epochs; fitted to it, the axis
+    would squash every other curve flat. Above the top it leaves the plot, and
+    its cross sits on the top edge. When every run diverged the axis fits them all.
     """
-    if not spans_decades(*drawn):
+    kept = [v[np.isfinite(v)] for v, ok in zip(drawn, converged) if ok and v.size] or \
+        [v[np.isfinite(v)] for v in drawn if v.size]
+    values = np.concatenate(kept) if kept else np.empty(0)
+    if values.size == 0:
         return
-    ax.set_yscale("log")
-    highest = max(float(v.max()) for v in drawn if v.size)
-    top = min(2.0 * highest, divergence_factor * divergence_factor * max([s for s in starts if s > 0] or [1.0]))
-    bottom = min(float(v.min()) for v in drawn if v.size) / 2
-    if top > bottom > 0:
-        ax.set_ylim(bottom, top)
-        for marker in markers:
-            marker.set_ydata(np.minimum(np.asarray(marker.get_ydata(), dtype=np.float64), top))
+    low, high = float(values.min()), float(values.max())
+    if spans_decades(*kept):
+        ax.set_yscale("log")
+        bottom, top = low / 1.5, high * 1.5
+    else:
+        margin = 0.08 * (high - low) if high > low else 0.05 * max(abs(high), 1e-12)
+        bottom, top = low - margin, high + margin
+    ax.set_ylim(bottom, top)
+    for marker in markers:
+        marker.set_ydata(np.minimum(np.asarray(marker.get_ydata(), dtype=np.float64), top))
 
 
 def plot_learning_rates(make_network: Callable[[], Network] | Network, X: npt.ArrayLike, Y: npt.ArrayLike,
@@ -129,19 +135,19 @@ def plot_learning_rates(make_network: Callable[[], Network] | Network, X: npt.Ar
 
     fig = Figure(figsize=FIGSIZE, layout="constrained")
     ax = fig.add_subplot()
-    drawn, starts, markers = [], [], []
+    drawn, converged, markers = [], [], []
     for index, lr in enumerate(rates):
         net = _fresh_network(make_network)
         losses, diverged = _train_at_rate(net, X, Y, make_optimizer(float(lr)), epochs, batch_size,
                                           divergence_factor)
         y, marker = _draw_run(ax, index, lr, losses, diverged)
         drawn.append(y)
-        starts.append(float(losses[0]))
+        converged.append(diverged is None)
         if marker is not None:
             markers.append(marker)
     ax.set_xlabel("epoch")
     ax.set_ylabel("training loss")
-    _log_axis(ax, drawn, starts, markers, divergence_factor)
+    _scale_axis(ax, drawn, converged, markers)
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(loc="best")
     ax.set_title(title if title is not None else f"{name}: too small, good and too large learning rates"

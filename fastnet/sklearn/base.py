@@ -11,7 +11,6 @@ is reported, and how a validation set is scored.
 from __future__ import annotations
 
 import numbers
-import warnings
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -21,6 +20,7 @@ import numpy.typing as npt
 from ..nn.network import Network
 from ..optim.lbfgs import LBFGS
 from ..optim.optimizers import Optimizer
+from ..runtime.caller import warn_caller
 from ..runtime.threads import blas_threads
 from ..train.callbacks import CallbackFn, check_callbacks
 from ..train.history import History
@@ -354,8 +354,8 @@ class _BaseMLP(BaseEstimator):
         if self.batch_size == "auto":
             return min(200, n_samples)
         if self.batch_size > n_samples:
-            warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is going to be "
-                          "clipped", UserWarning, stacklevel=4)  # the caller of fit or partial_fit
+            warn_caller("Got `batch_size` less than 1 or larger than sample size. It is going to be "
+                        "clipped", UserWarning)
         return int(np.clip(self.batch_size, 1, n_samples))
 
     def _optimizer(self, batch_size: int, mean_weight: float, *, resume: bool) -> Optimizer:
@@ -387,5 +387,5 @@ class _BaseMLP(BaseEstimator):
         if self.solver == "lbfgs":
             warn_lbfgs_not_converged(self.optimizer_, incremental, history, self.n_iter_, epochs)
         elif not incremental and not history.stopped_early and not history.interrupted and self.n_iter_ == epochs:
-            warnings.warn(f"Stochastic Optimizer: Maximum iterations ({epochs}) reached and the optimization "
-                          "hasn't converged yet.", ConvergenceWarning, stacklevel=4)  # the caller of fit
+            warn_caller(f"Stochastic Optimizer: Maximum iterations ({epochs}) reached and the optimization "
+                        "hasn't converged yet.", ConvergenceWarning)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import time
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +28,7 @@ from ..checks.arrays import Floats, OptimizerArrays, as_sample_weight
 from ..checks.scalars import check_bool, check_int, check_real, check_seed
 from ..optim.optimizers import SGD, Optimizer, make_optimizer
 from ..optim.schedules import LRSchedule, as_schedule
+from ..runtime.caller import warn_caller
 from ..runtime.threads import blas_threads
 from .callbacks import CallbackFn, check_callbacks, give_network
 from .errors import TrainingDivergedError
@@ -36,6 +36,7 @@ from .full_batch import FullBatchEpoch, check_full_batch, is_full_batch
 from .history import History
 from .metrics import MetricSet, resolve_metrics
 from .progress import Progress, make_progress
+from .validation import hard_classes, validation_rows
 
 __all__ = ["fit"]
 
@@ -65,24 +66,29 @@ class _Plan:
         return "val_loss" if self.validation_data is not None else "loss"
 
 
-def _split_validation(X: Any, Y: Any, weights: Any, validation_split: Any) -> tuple[Any, Any, Any, tuple[Any, Any]]:
-    """Hold out the last rows (as Keras does) as validation data."""
+def _split_validation(net: Any, X: Any, Y: Any, weights: Any, validation_split: Any,
+                      shuffle: bool) -> tuple[Any, Any, Any, tuple[Any, Any]]:
+    """Hold out a fraction of the rows as validation data: drawn at random (stratified by class for
+    the classification losses) from the network's seed, or the last rows (Keras) without ``shuffle``."""
     fraction = check_real("validation_split", validation_split, low=0.0, high=1.0, low_open=True, high_open=True)
     n_val = int(round(X.shape[0] * fraction))
     if not 1 <= n_val < X.shape[0]:
         raise ValueError(f"validation_split={fraction} of {X.shape[0]} samples leaves "
                          f"{n_val} for validation and {X.shape[0] - n_val} for training; both must be >= 1")
-    validation = (X[-n_val:], Y[-n_val:])
-    X, Y = X[:-n_val], Y[:-n_val]
+    classes = hard_classes(Y) if shuffle and net.criterion.is_classification else None
+    held = validation_rows(X.shape[0], n_val, net.seed, shuffle=shuffle, classes=classes)
+    validation = (X[held], Y[held])
+    X, Y = np.ascontiguousarray(X[~held]), np.ascontiguousarray(Y[~held])
     if weights.size:
-        weights = np.ascontiguousarray(weights[:-n_val])
+        weights = np.ascontiguousarray(weights[~held])
         if not weights.sum() > 0:
             raise ValueError("sample_weight is zero on every training row left after validation_split")
     return X, Y, weights, validation
 
 
 def _check_arguments(net: Any, X: Any, Y: Any, *, epochs: Any, batch_size: Any, shuffle: Any, seed: Any,
-                     sample_weight: Any, validation_data: Any, validation_split: Any, early_stopping: Any,
+                     sample_weight: Any, validation_data: Any, validation_split: Any, validation_shuffle: Any,
+                     early_stopping: Any,
                      min_delta: Any, lr_schedule: Any, max_norm: Any, callbacks: Any,
                      reset_optimizer: Any, rollback: Any) -> _Plan:
     X, Y = net._check_xy(X, Y)
@@ -98,8 +104,9 @@ def _check_arguments(net: Any, X: Any, Y: Any, *, epochs: Any, batch_size: Any, 
     callbacks = check_callbacks(callbacks)
     if validation_data is not None and validation_split is not None:
         raise ValueError("give validation_data or validation_split, not both")
+    validation_shuffle = check_bool("validation_shuffle", validation_shuffle)
     if validation_split is not None:
-        X, Y, weights, validation_data = _split_validation(X, Y, weights, validation_split)
+        X, Y, weights, validation_data = _split_validation(net, X, Y, weights, validation_split, validation_shuffle)
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise TypeError("validation_data must be a pair (X_val, Y_val)")
@@ -287,9 +294,9 @@ class _Loop:
         if math.isfinite(value) or self.warned_val:
             return
         self.warned_val = True   # once per fit: the history holds every value
-        warnings.warn(f"epoch {epoch}: the validation loss is {value} (the outputs overflow on the validation "
-                      "data; it is recorded as is, and early stopping never counts it as an improvement)",
-                      RuntimeWarning, stacklevel=6)  # the user's call of Network.fit
+        warn_caller(f"epoch {epoch}: the validation loss is {value} (the outputs overflow on the validation "
+                    "data; it is recorded as is, and early stopping never counts it as an improvement)",
+                    RuntimeWarning)
 
     def interrupted(self) -> None:
         """Ctrl-C: keep a whole number of epochs (the signal is only seen between nogil calls)."""
@@ -313,8 +320,7 @@ class _Loop:
         kept = ("the parameters of the last completed epoch are kept" if params_finite
                 else "the parameters are not finite (the last epoch diverged, and rollback=False "
                      "keeps no copy to restore)")
-        warnings.warn(f"training interrupted by the user after {len(history)} epochs; {kept}",
-                      RuntimeWarning, stacklevel=4)
+        warn_caller(f"training interrupted by the user after {len(history)} epochs; {kept}", RuntimeWarning)
 
     def finish(self) -> None:
         if self.history.stopped_early and self.early.best is not None:

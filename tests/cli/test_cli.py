@@ -340,9 +340,10 @@ def test_demo_writes_plots(tmp_path, capsys):
     if importlib.util.find_spec("matplotlib") is None:
         assert "install matplotlib" in out
     else:
-        for name in ("spirals", "sine"):
+        for name in ("spirals-regions", "sine-fit", "spirals-loss", "sine-loss"):
             png = plots / f"fastnet-demo-{name}.png"
             assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
+            assert f"wrote {png}" in out   # the path is printed
 
 
 def test_bench_delegates(monkeypatch, capsys):

@@ -49,7 +49,7 @@ def test_plot_history_of_a_real_fit(tmp_path):
     assert np.array_equal(curves["val_loss"].get_ydata(), history.val_loss)
     accuracy = lines_by_gid(fig.axes[1], "val_accuracy")["val_accuracy"]   # on the twin axis
     assert np.array_equal(accuracy.get_ydata(), history.val_accuracy)
-    assert fig.axes[1].get_ylim() == (0.0, 1.0)
+    assert fig.axes[1].get_ylim() == (0.0, 1.05)   # an accuracy of 1 is not on the border
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["training loss", "validation loss", "validation accuracy"]
 
@@ -113,6 +113,23 @@ def test_plot_learning_rates_too_small_good_too_large(tmp_path):
     assert list(marker) == ["diverged:lr=1.5"]
     assert marker["diverged:lr=1.5"].get_xdata()[0] == len(large) - 1
     assert ax.get_yscale() == "log"
+
+
+def test_plot_learning_rates_fits_the_axis_to_the_runs_that_converge():
+    # lr=0.001 and 0.1 differ by a few percent; lr=10 climbs by four decades. Fitted to
+    # all three, the axis drew the first two as one flat line at the bottom.
+    X, y = datasets.noisy_sine(200, seed=0)
+    fig = plotting.plot_learning_rates(lambda: Network.mlp([1, 16, 1], activation="tanh", seed=0), X, y)
+    ax = fig.axes[0]
+    curves = lines_by_gid(ax, "lr=")
+    small, good = curves["lr=0.001"].get_ydata(), curves["lr=0.1"].get_ydata()
+    low, high = ax.get_ylim()
+    both = np.r_[small, good]
+    assert ax.get_yscale() == "linear" and low < both.min() and both.max() < high
+    assert (both.max() - both.min()) > 0.8 * (high - low)      # the two curves fill the axis
+    assert small[-1] - good[-1] > 0.3 * (high - low)           # and are far apart on it
+    assert "diverged" in curves["lr=10"].get_label()
+    assert lines_by_gid(ax, "diverged:")["diverged:lr=10"].get_ydata()[0] == high   # its cross on the top edge
 
 
 def test_plot_learning_rates_copies_a_network_and_handles_inf():

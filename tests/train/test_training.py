@@ -54,10 +54,11 @@ def test_a_validation_loss_that_overflows_warns_once_and_is_recorded():
     assert all(math.isfinite(v) for v in h.loss) and h.best_epoch is None
 
 
-def test_validation_split_holds_out_the_last_rows():
+def test_validation_split_without_shuffle_holds_out_the_last_rows():
+    # Keras's rule, on request (tests/train/test_validation_split.py: the default random split).
     X, Y = regression(50)
     net = net64()
-    h = net.fit(X, Y, epochs=2, validation_split=0.2)
+    h = net.fit(X, Y, epochs=2, validation_split=0.2, validation_shuffle=False)
     assert h.val_loss[-1] == pytest.approx(net.loss(X[-10:], Y[-10:]), rel=1e-12)
     # Trained on the first 40 rows only: the same as fitting them directly.
     other = net64()
