@@ -106,6 +106,9 @@ html_theme_options = {
 # "Got invalid theme mode" to the console (tests/test_docs.py fails on console errors).
 html_context = {"default_mode": "auto"}
 html_show_sourcelink = False
+# The pages without subpages get the full width, not an empty navigation column.
+html_sidebars = {page: [] for page in ("index", "GUIDE", "MATH", "BENCHMARKS", "SCALING", "C_API", "ARCHITECTURE",
+                                       "changelog")}
 
 
 def _skip_member(app, what, name, obj, skip, options):
