@@ -76,6 +76,8 @@ class Network:
         default, keeps fastnet on one core, so that it never oversubscribes the
         machine when you parallelise around it. Settable later (``net.n_threads``).
 
+    Notes
+    -----
     Threads: calls on one network are serialised by a lock (a whole ``fit`` is
     one unit; a ``predict`` from another thread waits for it), so they never
     see each other's half-done work. Separate networks train in parallel, one
@@ -377,6 +379,8 @@ class Network:
             enormous step) can then leave non-finite parameters, and
             :class:`fastnet.TrainingDivergedError` says so.
 
+        Notes
+        -----
         Ctrl-C stops training at the end of the running epoch and returns the
         history so far (``history.interrupted`` is True) with the parameters intact.
         A non-finite loss, gradient, parameter or optimizer state restores the last

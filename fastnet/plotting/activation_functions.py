@@ -113,27 +113,42 @@ def plot_activations(activations: Iterable[Activation | str] | None = None,
                      title: str | None = None) -> Figure:
     """Each activation and its derivative against z, and the vanishing gradient.
 
-    activations : Activation objects or names; default every entry of
+    Parameters
+    ----------
+    activations
+        Activation objects or names; default every entry of
         ``fastnet.ACTIVATIONS`` with its default parameters (one added to the
         list appears here). A row activation (softmax) is drawn as the first
         output of the row ``(z, 0)`` (two logits: the sigmoid's curve), dotted.
-    z_range, points : the pre-activations drawn (0 is always among them).
-    chain, layers : the third panel draws, for each of these activations, the
+    z_range, points
+        The pre-activations drawn (0 is always among them).
+    chain, layers
+        The third panel draws, for each of these activations, the
         product of its derivative through n = 1 .. ``layers`` layers, on a log
         axis: the factor its derivatives put on a gradient flowing back through
         n layers (the weights left out). Sigmoid's derivative is at most 0.25,
         so its product is at most 0.25**n (1e-6 at 10 layers): the gradient vanishes.
-    chain_z : the pre-activation z at which every layer's derivative is taken.
+    chain_z
+        The pre-activation z at which every layer's derivative is taken.
         None (the default): each activation's best case, where its derivative
         is largest on ``z_range``: z = 0 for sigmoid (0.25) and tanh (1), any
         z > 0 for relu (1: relu's derivative is 1 or 0). A number: that z for all
         (relu's product at z <= 0 is 0, which the log axis cannot draw; its
         legend entry says so).
-    figsize : (width, height) in inches of a new figure; default 11 x 8.
-    fig : a Figure or SubFigure to draw into instead of a new figure.
+    figsize
+        (width, height) in inches of a new figure; default 11 x 8.
+    fig
+        A Figure or SubFigure to draw into instead of a new figure.
 
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (the one holding ``fig`` when given).
+
+    Notes
+    -----
     The values are the reference's: ``fastnet.reference.activations.forward``
-    and ``backward`` (with ``dL/da = 1``). Returns the Figure.
+    and ``backward`` (with ``dL/da = 1``).
     """
     chosen = [Activation.coerce(a) for a in (ACTIVATIONS if activations is None else activations)]
     compared = [Activation.coerce(a) for a in chain]

@@ -59,8 +59,19 @@ def _draw_accuracy(ax: Axes, epochs: Sequence[int], series: Series) -> None:
 def plot_history(history: History | Series, title: str | None = None) -> Figure:
     """The training (and validation) loss per epoch; accuracy on a second axis when recorded.
 
-    history : fastnet.History (what ``fit`` returns) or a dict of per-epoch lists
+    Parameters
+    ----------
+    history
+        A fastnet.History (what ``fit`` returns) or a dict of per-epoch lists
         (``{"loss": [...], "val_loss": [...], ...}``, Keras's ``history.history``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+
+    Notes
+    -----
     The loss axis is logarithmic when the losses span a decade or more. The
     best epoch of early stopping is marked.
     """

@@ -98,25 +98,39 @@ def plot_losses(losses: Iterable[Loss | str] | None = None, targets: Iterable[fl
                 title: str | None = None) -> Figure:
     """Each loss and its derivative against the output ``w``, one panel per loss, one colour per target.
 
-    losses : Loss objects or names; default every entry of ``fastnet.LOSSES``
+    Parameters
+    ----------
+    losses
+        Loss objects or names; default every entry of ``fastnet.LOSSES``
         with its default parameters (a loss added to the list appears here).
-    targets : the targets ``y`` drawn, in [0, 1] (the seed text draws y = 0).
-    output_range : the outputs ``w`` of the regression losses (mse, mae, ...).
+    targets
+        The targets ``y`` drawn, in [0, 1] (the seed text draws y = 0).
+    output_range
+        The outputs ``w`` of the regression losses (mse, mae, ...).
         The losses fused with a sigmoid or softmax output (the cross-entropies)
         are drawn over the probability ``w`` in (0, 1) they give class 1, where
         they are defined; their derivative panel also shows, dashed, ``dL/dz``
         at the logit, the ``w - y`` that backpropagation starts from.
-    points : points per curve.
-    figsize : (width, height) in inches of a new figure; default 4.3 x 4 per panel.
-    fig : a Figure or SubFigure to draw into instead of a new figure.
+    points
+        Points per curve.
+    figsize
+        (width, height) in inches of a new figure; default 4.3 x 4 per panel.
+    fig
+        A Figure or SubFigure to draw into instead of a new figure.
 
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (the one holding ``fig`` when given).
+
+    Notes
+    -----
     Every value is one sample's loss and its derivative from the reference,
     ``fastnet.reference.losses.loss_gradient`` (dL/dw of a fused loss through the
     reference activation's backward): mse's derivative is ``2 (w - y)``, mae's
     ``sign(w - y)``, binary cross-entropy's ``-1/w`` for y = 1. Where a
     derivative goes to infinity (the cross-entropies near w = 0 and 1) the
     y-axis is clipped to the values over the middle 80 % of the outputs.
-    Returns the Figure (the one holding ``fig`` when given).
     """
     chosen = [Loss.coerce(loss) for loss in (LOSSES if losses is None else losses)]
     if not chosen:

@@ -161,14 +161,27 @@ def plot_loss_surface(net: Network, X: npt.ArrayLike, Y: npt.ArrayLike,
     backpropagation (``net.backward``) and is projected onto the plane
     (``dL/da = g . d1``), and the update is the optimizer's compiled kernel.
 
-    optimizers : names ("sgd", "momentum", "nesterov", "adam", "rmsprop", ...),
+    Parameters
+    ----------
+    optimizers
+        Names ("sgd", "momentum", "nesterov", "adam", "rmsprop", ...),
         Optimizer classes or instances.
-    lr : None, a float for all, or a dict name -> lr. None chooses, for each
+    lr
+        None, a float for all, or a dict name -> lr. None chooses, for each
         optimizer, the lr whose first step is span / 25 long (instances keep theirs).
-    span : the half-width of the plotted square, in plane units (widened to
+    span
+        The half-width of the plotted square, in plane units (widened to
         show the paths, up to 4 x span).
-    resolution : grid points per side for the contours.
+    resolution
+        Grid points per side for the contours.
 
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+
+    Notes
+    -----
     ``net.params`` and ``net.grads`` are restored afterwards, also on error.
     Use a modest sample of the data (a few hundred rows): the contours take
     ``resolution**2`` loss evaluations.

@@ -116,17 +116,31 @@ def plot_learning_rates(make_network: Callable[[], Network] | Network, X: npt.Ar
                         title: str | None = None) -> Figure:
     """Loss curves of one network trained with each learning rate, on one axis.
 
-    make_network : function () -> fastnet.Network, called once per rate (give the
+    Parameters
+    ----------
+    make_network
+        Function () -> fastnet.Network, called once per rate (give the
         same seed each time so that every run starts from the same weights), or
         a Network, copied once per rate.
-    lrs : learning rates, typically (too small, good, too large).
-    optimizer : a name ("sgd", "momentum", "adam", ...), an Optimizer class, or a
+    lrs
+        Learning rates, typically (too small, good, too large).
+    optimizer
+        A name ("sgd", "momentum", "adam", ...), an Optimizer class, or a
         function lr -> Optimizer.
-    epochs, batch_size : as for ``Network.fit`` (batch_size None: full-batch gradient descent).
-    divergence_factor : a run whose loss exceeds this many times its starting
+    epochs, batch_size
+        As for ``Network.fit`` (batch_size None: full-batch gradient descent).
+    divergence_factor
+        A run whose loss exceeds this many times its starting
         loss (or becomes NaN or infinite) has diverged: its curve stops there,
         marked with a cross.
 
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+
+    Notes
+    -----
     Each curve starts at epoch 0, the loss before training.
     """
     X, Y = check_xy(X, Y)

@@ -66,7 +66,7 @@ def gradcheck(net: _SupportsGradcheck, X: Any, Y: Any, h: float = 1e-6, max_para
     ``1 / sqrt(eps)`` (about 7e7) times that noise, so noise alone adds at most
     about ``sqrt(eps)`` (1.5e-8) to the error, and a wrong derivative shows up as
     soon as it differs from the right one by more than about ``sqrt(eps) |L| / h``
-    (1.5e-8 |L| / h: 1.5% of |L| at h = 1e-6, far below any real bug's size).
+    (``1.5e-8 |L| / h``: 1.5% of ``|L|`` at h = 1e-6, far below any real bug's size).
     The floor scales with the loss, so the error does not change if the loss is
     multiplied by a constant.
 

@@ -67,7 +67,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
                          validation_data=validation_data)
 
     def predict(self, X: Features) -> FloatArray:
-        """Predictions, (n_samples,) for one target else (n_samples, n_outputs_), in the network's dtype."""
+        """Predictions, ``(n_samples,)`` for one target else ``(n_samples, n_outputs_)``, in the network's dtype."""
         out = self._predict_raw(X)
         return out.ravel() if out.shape[1] == 1 else out
 

@@ -141,6 +141,8 @@ class ModelCheckpoint(Callback):
     include_optimizer : bool
         Also save the optimizer's state, so that training resumes exactly.
 
+    Notes
+    -----
     ``best`` holds the best value so far, ``last_path`` the file last written.
     """
 
