@@ -182,7 +182,8 @@ def test_public_names(name):
     assert getattr(fastnet, name) is not None
 
 
-_DOC_FILES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+_REPO = Path(__file__).resolve().parents[1]   # the checkout beside these tests, installed fastnet or not
+_DOC_FILES = [_REPO / "README.md", *sorted((_REPO / "docs").glob("*.md"))]
 _DOC_IMPORTS = sorted({match.groups() for path in _DOC_FILES if path.exists()
                        for match in re.finditer(r"^\s*from (fastnet[\w.]*) import ([\w, ]+)$",
                                                 path.read_text(encoding="utf-8"), re.M)})

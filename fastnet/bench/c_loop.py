@@ -1,6 +1,6 @@
 """The hand-written C loop as a peer of the batch-1 workloads: the limit of the per-sample loop.
 
-``benchmarks/c_loop/mlp_batch1.c`` is fastnet's per-sample SGD epoch in plain
+``fastnet/bench/mlp_batch1.c`` is fastnet's per-sample SGD epoch in plain
 C (relu hidden layers, fastnet's "mse", the same update), its layer sizes
 fixed at compile time. It is compiled here, at benchmark time, with the
 system compiler (``$CC`` or ``cc``: ``-O3 -march=native -shared -fPIC``) into
@@ -9,8 +9,9 @@ ctypes once per epoch with that epoch's sample order (one NumPy permutation).
 The compile time is reported apart from the epoch times (``compile_seconds``).
 
 It is skipped without a compiler, when the compile fails (the compiler's
-message is the reason), when the C source is not there (an installed fastnet
-has no ``benchmarks/``), and for workloads that are not batch-1 MSE networks.
+message is the reason), when the C source is not there, and for workloads that
+are not batch-1 MSE networks. The source ships in the wheel (package data), so
+``python -m fastnet bench`` of an installed fastnet has the limit too.
 """
 
 from __future__ import annotations
@@ -31,9 +32,8 @@ from .workloads import Workload
 
 __all__ = ["CLoopPeer", "C_SOURCE", "compiler", "compile_loop"]
 
-#: The C source, in the repository's benchmarks/ (next to the fastnet package in a checkout).
-C_SOURCE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                        "benchmarks", "c_loop", "mlp_batch1.c")
+#: The C source, beside this module (package data of fastnet.bench).
+C_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mlp_batch1.c")
 _FLAGS = ("-O3", "-march=native", "-shared", "-fPIC")
 _C_TYPES = {"float32": "float", "float64": "double"}
 

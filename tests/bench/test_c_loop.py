@@ -1,4 +1,4 @@
-"""The hand-written C loop peer (benchmarks/c_loop/mlp_batch1.c): it trains what fastnet trains, or skips."""
+"""The hand-written C loop peer (fastnet/bench/mlp_batch1.c): it trains what fastnet trains, or skips."""
 
 import math
 

@@ -11,7 +11,7 @@ from fastnet import LOSSES
 from fastnet.__main__ import main
 from fastnet.cli.main import build_parser
 
-from helpers import REPO
+from helpers import child_process_env
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -106,8 +106,9 @@ def test_without_matplotlib_the_error_names_the_extra(tmp_path):
     code = ("import sys; sys.modules['matplotlib'] = None\n"
             "from fastnet.cli.main import main\n"
             f"sys.exit(main(['plot', 'losses', '--out', {str(tmp_path / 'x.png')!r}]))")
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    # The fastnet this process imports (installed, or built in place), from an empty directory.
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=child_process_env(),
+                            cwd=tmp_path, timeout=120)
     assert result.returncode == 1, result.stderr
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert "fastnet plot needs matplotlib" in result.stderr and "pip install 'fastnet[plot]'" in result.stderr
