@@ -106,7 +106,8 @@ def test_wheel_is_typed():
 
 def test_wheel_leaves_out_generated_c():
     files = _installed_files()
-    generated = sorted(f for f in files if f.startswith("fastnet/") and f.endswith(".c"))
+    # (fastnet/bench/mlp_batch1.c is hand-written: the C loop the bench compiles, shipped on purpose.)
+    generated = sorted(f for f in files if f.startswith("fastnet/_core/") and f.endswith(".c"))
     assert not generated, f"Cython's generated C is not needed at run time: {generated}"
 
 
