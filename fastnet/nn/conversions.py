@@ -29,12 +29,7 @@ def register(fmt: str, exporter: Callable[..., Any]) -> None:
 
 def export(fmt: str, net: Any, *args: Any, **kwargs: Any) -> Any:
     """Convert ``net`` to ``fmt`` with the registered exporter."""
-    try:
-        exporter = _EXPORTERS[fmt]
-    except KeyError:
-        raise RuntimeError(f"no exporter to {fmt} is registered (fastnet.io.{fmt} registers it when "
-                           f"imported; import fastnet does)") from None
-    return exporter(net, *args, **kwargs)
+    return _registered(_EXPORTERS, "exporter to", fmt)(net, *args, **kwargs)
 
 
 def register_importer(fmt: str, importer: Callable[..., Any]) -> None:
@@ -44,9 +39,12 @@ def register_importer(fmt: str, importer: Callable[..., Any]) -> None:
 
 def import_from(fmt: str, model: Any, *args: Any, **kwargs: Any) -> Any:
     """The Network that the registered importer of ``fmt`` builds from ``model``."""
+    return _registered(_IMPORTERS, "importer from", fmt)(model, *args, **kwargs)
+
+
+def _registered(table: dict[str, Callable[..., Any]], what: str, fmt: str) -> Callable[..., Any]:
     try:
-        importer = _IMPORTERS[fmt]
+        return table[fmt]
     except KeyError:
-        raise RuntimeError(f"no importer from {fmt} is registered (fastnet.io.{fmt} registers it when "
+        raise RuntimeError(f"no {what} {fmt} is registered (fastnet.io.{fmt} registers it when "
                            f"imported; import fastnet does)") from None
-    return importer(model, *args, **kwargs)

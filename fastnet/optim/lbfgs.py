@@ -30,7 +30,7 @@ import numpy.typing as npt
 from .._core.network import all_finite
 from ..checks.scalars import check_int, check_real
 from .line_search import strong_wolfe
-from .optimizers import _BIND_LOCK, Optimizer, _Steppable
+from .optimizers import _BIND_LOCK, FULL_BATCH, Optimizer, _Steppable
 
 __all__ = ["LBFGS", "STOP_REASONS"]
 
@@ -308,3 +308,6 @@ class LBFGS(Optimizer):
         if self.max_fun is not None and mem.n_fun >= self.max_fun:
             return "max_fun"
         return None
+
+
+FULL_BATCH["lbfgs"] = LBFGS   # make_optimizer("lbfgs"): not a kernel, so not in OPTIMIZERS

@@ -21,6 +21,7 @@ import abc
 import contextlib
 import threading
 import weakref
+from collections.abc import Callable
 from typing import Any, ClassVar, Protocol
 
 from .._core.optimizers import HYPERPARAMETERS as _KERNEL_HYPERPARAMETERS
@@ -277,18 +278,21 @@ for _i, _cls in enumerate(OPTIMIZERS.values()):
 del _i, _cls
 
 
+#: Optimizers known by name that are not kernels (not in OPTIMIZERS): each registers itself here
+#: when its module is imported (fastnet/optim/lbfgs.py: "lbfgs"; fastnet.optim imports it), so that
+#: this module never imports them back.
+FULL_BATCH: dict[str, Callable[[], Optimizer]] = {}
+
+
 def make_optimizer(optimizer: Optimizer | str) -> Optimizer:
     """An Optimizer from an instance or a name (``"adam"``, or ``"lbfgs"``) with default hyperparameters."""
     if isinstance(optimizer, Optimizer):
         return optimizer
     if isinstance(optimizer, str):
         key = optimizer.lower()
-        if key == "lbfgs":   # the full-batch method, not a kernel (not in OPTIMIZERS): fastnet/optim/lbfgs.py
-            from .lbfgs import LBFGS
-            return LBFGS()
-        if key not in OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {optimizer!r}; expected one of "
-                             f"{', '.join(map(repr, OPTIMIZERS))} or 'lbfgs'")
-        return OPTIMIZERS[key]()
+        known: dict[str, Callable[[], Optimizer]] = {**OPTIMIZERS, **FULL_BATCH}
+        if key not in known:
+            raise ValueError(f"unknown optimizer {optimizer!r}; expected one of {', '.join(map(repr, known))}")
+        return known[key]()
     raise TypeError(f"optimizer must be an Optimizer or a name ({', '.join(map(repr, OPTIMIZERS))}), "
                     f"got {type(optimizer).__name__}")

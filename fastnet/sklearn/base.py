@@ -10,6 +10,8 @@ is reported, and how a validation set is scored.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import numbers
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
@@ -49,8 +51,12 @@ _SPARSE_FORMATS = ["csr", "csc", "coo"]
 _Array = npt.NDArray[Any]
 
 
-class _BaseMLP(BaseEstimator):
-    """What the classifier and the regressor share: parameters, fitted attributes, fit."""
+class _BaseMLP(BaseEstimator, ABC):
+    """What the classifier and the regressor share: parameters, fitted attributes, fit.
+
+    Abstract, as scikit-learn's BaseMultilayerPerceptron: the four methods below are the problem's
+    (classes or regression targets), defined by MLPClassifier and MLPRegressor.
+    """
 
     hidden_layer_sizes: int | Sequence[int]
     activation: Literal["identity", "logistic", "tanh", "relu"]
@@ -167,22 +173,22 @@ class _BaseMLP(BaseEstimator):
                             validation_data: Request = ...) -> Self: ...
 
     # -- what the classifier and the regressor define ------------------------------------
+    @abstractmethod
     def _encode_targets(self, y: _Array, weights: npt.NDArray[np.float64], *, fresh: bool, incremental: bool,
                         classes: npt.ArrayLike | None) -> tuple[_Array, npt.NDArray[np.float64]]:
         """The targets for fastnet and the sample weights; on a fresh fit, sets n_outputs_ and the loss."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _encode_known(self, y: _Array) -> _Array:
         """Targets of a fitted problem (validation data) for fastnet."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _reported_loss_scale(self) -> float:
         """The factor from fastnet's loss to the loss scikit-learn reports."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _validation_score(self, X_val: _Array, Y_val: _Array, w_val: npt.NDArray[np.float64]) -> float:
         """Accuracy or R^2 on the validation set."""
-        raise NotImplementedError
 
     # -- fitted attributes that are views of the network ------------------------------
     @property
