@@ -13,6 +13,7 @@ _Floats: TypeAlias = npt.NDArray[np.float32] | npt.NDArray[np.float64]
 __pyx_capi__: dict[str, object]  # PyCapsules of the cdef functions, one per float / double specialisation
 
 def forward_uses_blas(n: int, n_in: int, n_out: int) -> bool: ...
+def backward_uses_blas(n: int, n_in: int, n_out: int) -> bool: ...
 def forward(
     x: _Floats,  # const floating[:, ::1] (n, n_in); IN
     w: _Floats,  # const floating[:, ::1] (n_in, n_out); IN

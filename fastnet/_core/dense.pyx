@@ -162,6 +162,15 @@ def forward_uses_blas(Py_ssize_t n, Py_ssize_t n_in, Py_ssize_t n_out):
     return not (n_out == 1 or _use_loops(n, n_in, n_out))
 
 
+def backward_uses_blas(Py_ssize_t n, Py_ssize_t n_in, Py_ssize_t n_out):
+    """Whether dense_backward calls BLAS for this shape (its rule has no one-output exception).
+
+    ``fit`` skips the BLAS-thread scope when no layer's passes call BLAS at its
+    batch size: at batch 1 the scope is a tenth of a tiny network's ``fit``.
+    """
+    return not _use_loops(n, n_in, n_out)
+
+
 def forward(const floating[:, ::1] x, const floating[:, ::1] w, const floating[::1] b,
             floating[:, ::1] z):
     """z[:] = x @ w + b (shapes checked by the caller)."""

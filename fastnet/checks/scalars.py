@@ -21,6 +21,11 @@ def check_real(name: str, value: object, *, low: float | None = None, high: floa
 
     ``low_open=True`` excludes ``low`` itself (``lr > 0``); likewise ``high_open``.
     """
+    # The common case first (a plain float inside the interval): fit checks a
+    # handful of these on every call, and its whole fixed cost is a few us.
+    if (type(value) is float and math.isfinite(value) and (low is None or value > low or (value == low and not low_open))
+            and (high is None or value < high or (value == high and not high_open))):
+        return value
     value = _unwrap_scalar(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {_show(value)}")
@@ -48,6 +53,8 @@ def check_int(name: str, value: object, *, low: int | None = None, high: int | N
     """Return ``value`` as an int (bools and floats rejected), checked against ``[low, high]``."""
     if value is None and allow_none:
         return None
+    if type(value) is int and (low is None or value >= low) and (high is None or value <= high):
+        return value   # the common case, without the generic checks below
     value = _unwrap_scalar(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__} {_show(value)}")
@@ -61,6 +68,8 @@ def check_int(name: str, value: object, *, low: int | None = None, high: int | N
 
 def check_bool(name: str, value: object) -> bool:
     """Return ``value`` as a bool: True, False, NumPy's np.True_ / np.False_, or the integers 0 and 1."""
+    if value is True or value is False:
+        return value
     value = _unwrap_scalar(value)
     if _is_numpy_bool(value):
         return bool(value)

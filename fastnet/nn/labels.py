@@ -11,7 +11,7 @@ seen is an error. Numeric labels keep their meaning: class indices.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -80,9 +80,18 @@ def encode(net: Network, Y: Any, name: str = "Y") -> Any:
     return index if net.criterion.name == "cross_entropy" else index.astype(np.float64)
 
 
-@contextmanager
-def learning(net: Network, Y: Any) -> Iterator[None]:
+_NO_LABELS: AbstractContextManager[None] = nullcontext()
+
+
+def learning(net: Network, Y: Any) -> AbstractContextManager[None]:
     """During ``fit``: the classes of string labels in Y (np.unique's order), kept if training started."""
+    if not net.criterion.is_classification or net.classes is not None:
+        return _NO_LABELS   # nothing to learn: the common case costs no generator (fit's fixed cost)
+    return _learning(net, Y)
+
+
+@contextmanager
+def _learning(net: Network, Y: Any) -> Iterator[None]:
     text = _labels_of(net, Y, "Y")
     if text is None or net.classes is not None:
         yield

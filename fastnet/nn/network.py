@@ -27,7 +27,7 @@ from .init import kernel_plan
 from .layers import DROPOUT_SEED_XOR, Dense, Dropout, layers_from_specs
 from .losses import Loss
 from .predict import predict as _predict
-from .predict import rows_without_blas
+from ..runtime.blas_calls import rows_without_blas
 from .stack import dense_and_rates, layer_list, mlp_layers
 
 if TYPE_CHECKING:
@@ -112,6 +112,7 @@ class Network:
         self._shuffle_state = np.array([self.seed ^ _SHUFFLE_SALT, self.seed ^ DROPOUT_SEED_XOR], dtype=np.uint64)
         self._optimizer: Optimizer | None = None
         self._workspaces: dict[int, Floats] = {}
+        self._fit_buffers: Any = None   # what every fit reuses (train/fit.py: fit's fixed cost)
         self._rows_without_blas = rows_without_blas(sizes)   # predict needs no BLAS-thread scope up to here
         self._lock = threading.RLock()
         #: Free-form information kept with the model by save/load and pickling

@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from .._core import dense as _dense
 from .._core import network as _engine
 from ..checks.arrays import Floats, as_features
 from ..runtime.threads import blas_threads
@@ -34,21 +33,7 @@ from ..runtime.threads import blas_threads
 if TYPE_CHECKING:
     from .network import Network
 
-__all__ = ["predict", "rows_without_blas"]
-
-#: rows_without_blas looks no further: beyond a few rows the products are BLAS's.
-_MAX_LOOP_ROWS = 64
-
-
-def rows_without_blas(sizes: list[int]) -> int:
-    """The most rows (up to 64) whose forward pass calls no BLAS, for layers of these widths."""
-    rows = 0
-    for n in range(1, _MAX_LOOP_ROWS + 1):
-        if any(_dense.forward_uses_blas(n, n_in, n_out) for n_in, n_out in zip(sizes[:-1], sizes[1:])):
-            break
-        rows = n
-    return rows
-
+__all__ = ["predict"]
 
 def _trusted_features(X: Any, n_features: int, dtype: np.dtype[Any]) -> Floats:
     """X as it is, after O(1) checks that the kernel can read it (``check_input=False``)."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import time
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,12 +25,13 @@ import numpy as np
 import numpy.typing as npt
 
 from .._core import network as _engine
-from ..checks.arrays import Floats, OptimizerArrays, as_sample_weight
+from ..checks.arrays import Floats, as_sample_weight
 from ..checks.scalars import check_bool, check_int, check_real, check_seed
 from ..optim.optimizers import SGD, Optimizer, make_optimizer
 from ..optim.schedules import LRSchedule, as_schedule
 from ..runtime.caller import warn_caller
 from ..runtime.threads import blas_threads
+from .buffers import Buffers
 from .callbacks import CallbackFn, check_callbacks, give_network
 from .errors import TrainingDivergedError
 from .full_batch import FullBatchEpoch, check_full_batch, is_full_batch
@@ -120,30 +122,6 @@ def _check_arguments(net: Any, X: Any, Y: Any, *, epochs: Any, batch_size: Any, 
 
 
 # -- what runs between epochs ------------------------------------------------------------
-class _Rollback:
-    """The parameters, optimizer state and step count at the start of an epoch, to undo one that diverges."""
-
-    def __init__(self, params: Floats) -> None:
-        self.params = np.empty_like(params)
-        self.state: Floats | None = None
-        self.t = 0
-        self.taken = False
-
-    def take(self, params: Floats, state: Floats, optimizer: Optimizer) -> None:
-        # Taken every epoch, not once: a callback may have changed them.
-        self.params[:] = params
-        if self.state is None or self.state.shape != state.shape:
-            self.state = np.empty_like(state)
-        self.state[...] = state
-        self.t, self.taken = optimizer.t, True
-
-    def restore(self, params: Floats, state: Floats, optimizer: Optimizer) -> None:
-        assert self.state is not None, "restore() before take()"
-        params[:] = self.params
-        state[...] = self.state
-        optimizer.t = self.t
-
-
 @dataclass
 class _EarlyStopping:
     """Patience on the monitored loss; keeps the best epoch's parameters."""
@@ -174,16 +152,24 @@ class _Metrics:
 
     def __init__(self, net: Any, plan: _Plan, metrics: Any) -> None:
         self.training: MetricSet = resolve_metrics(metrics, net.criterion.name, net.n_outputs)
-        self.validation: MetricSet = net._validation_metrics(metrics)
-        self.acc = self.training.accumulator(plan.Y)
+        # Only what this fit reports is made: most fits have neither metrics nor validation data.
+        self.validation: MetricSet | None = (net._validation_metrics(metrics) if plan.validation_data is not None
+                                             else None)
+        self.acc = self.training.accumulator(plan.Y) if self.training else None
 
-    def start_epoch(self) -> tuple[int, int, npt.NDArray[np.float64]]:
-        """train_epoch's metric arguments, the sums zeroed."""
+    def start_epoch(self) -> tuple[int, int, npt.NDArray[np.float64] | None]:
+        """train_epoch's metric arguments, the sums zeroed (none without metrics: the kernel reads none)."""
+        if self.acc is None:
+            return 0, 0, None
         self.training.reset(self.acc)
         return self.training.flags, self.training.top_k, self.acc
 
     def training_figures(self) -> dict[str, float]:
-        return self.training.figures(self.acc)
+        return self.training.figures(self.acc) if self.acc is not None else {}
+
+
+_NO_SCHEDULE = np.empty(0)
+_NO_BLAS: AbstractContextManager[None] = nullcontext()
 
 
 # -- phase 2: the optimizer and the loop ----------------------------------------------------
@@ -199,25 +185,28 @@ def _take_optimizer(net: Any, optimizer: Any, reset: bool) -> Optimizer:
 
 
 class _Loop:
-    """The epochs of one ``fit``: every buffer they use is made once, in ``__init__``."""
+    """The epochs of one ``fit``: every buffer they use is made once, in ``__init__`` (or kept: train/buffers.py)."""
 
     def __init__(self, net: Any, plan: _Plan, optimizer: Optimizer, history: History, metrics: _Metrics) -> None:
         self.net, self.plan, self.optimizer, self.history = net, plan, optimizer, history
         self.metrics = metrics
+        buffers = Buffers.of(net)
         self.work = net._workspace(plan.batch_size)
-        self.order = np.empty(plan.X.shape[0], dtype=np.intp)
-        self.step = np.array([optimizer.t], dtype=np.int64)
+        self.order = buffers.order_of(plan.X.shape[0])
+        self.step = buffers.step
+        self.step[0] = optimizer.t
         self.t_start, self.batches_per_epoch = optimizer.t, -(-plan.X.shape[0] // plan.batch_size)
         # The rollback copy is what fit allocates that scales with the parameters;
         # without it each batch's gradient is checked in the kernel instead.
-        self.rollback = _Rollback(net._params) if plan.rollback else None
-        self.checked_arrays = OptimizerArrays(net.n_params, net.dtype)
+        self.rollback = buffers.rollback_of(net._params) if plan.rollback else None
+        self.checked_arrays = buffers.checked_arrays
         self.early = _EarlyStopping(plan.early_stopping, plan.min_delta)
         self.state: Floats | None = None   # the state array the running epoch updates (and a rollback restores)
         self.base_lr = optimizer.lr   # what a schedule starts from
         # Under a schedule, each epoch's hyperparameters: the optimizer's, with the
         # scheduled lr in place of its own (made once, filled every epoch).
-        self.scheduled_hyper = np.empty(len(optimizer.hyper_names))
+        self.scheduled_hyper = (np.empty(len(optimizer.hyper_names)) if plan.lr_schedule is not None
+                                else _NO_SCHEDULE)
         self.lr_index = optimizer.hyper_names.index("lr")
         self.warned_val = False
         # A full-batch optimizer (L-BFGS) runs its own epoch phase: train/full_batch.py.
@@ -274,6 +263,7 @@ class _Loop:
             self._diverged(epoch, epoch_start_t, state, lr)
         logs = {"loss": loss, **self.metrics.training_figures()}
         if plan.validation_data is not None:
+            assert self.metrics.validation is not None, "made with the validation data"
             logs.update(net._evaluate(*plan.validation_data, self.metrics.validation))
             self._warn_nonfinite_validation(epoch, logs["val_loss"])
         logs["lr"] = lr
@@ -337,9 +327,11 @@ def fit(net: Any, X: Any, Y: Any, optimizer: Any = None, *, progress: Any = Fals
     checked_metrics = _Metrics(net, plan, metrics)
     history = History()
     display = make_progress(progress, plan.epochs)
+    # A batch-1 epoch of a small network calls no BLAS: no thread scope then (a tenth of its fit).
+    needs_blas = plan.batch_size > Buffers.of(net).loop_rows or plan.validation_data is not None
     # Everything that changes the network's state happens under its lock, so
     # that a fit in another thread never sees half of it.
-    with net._lock, blas_threads(net._n_threads):
+    with net._lock, (blas_threads(net._n_threads) if needs_blas else _NO_BLAS):
         give_network(plan.callbacks, net)   # first: a callback that refuses (no such directory) changes nothing
         if plan.seed is not None:
             net._restart_shuffle(plan.seed)

@@ -492,6 +492,34 @@ def test_one_output_networks_match_the_reference(sizes, batch_size, dtype):
 # BLAS threads: one by default, more only when asked
 # ---------------------------------------------------------------------------
 
+def test_fit_enters_the_blas_thread_scope_only_where_blas_runs(monkeypatch):
+    from fastnet.train import fit as fit_module
+
+    entered = []
+
+    class Spy:
+        def __init__(self, n):
+            entered.append(n)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(fit_module, "blas_threads", Spy)
+    X, Y = np.zeros((8, 3)), np.zeros((8, 1))
+    tiny = fastnet.Network.mlp([3, 4, 1])
+    tiny.fit(X, Y, epochs=1, batch_size=1)
+    tiny.fit(X, Y, epochs=1)            # 8 rows of 3 x 4: the loops too
+    assert entered == []
+    tiny.fit(X, Y, epochs=1, validation_data=(X, Y))   # the validation pass may take any size
+    wide = fastnet.Network.mlp([3, 64, 64, 1])
+    wide.fit(X, Y, epochs=1, batch_size=1)   # 4481 parameters: SGD's axpy may thread
+    wide.fit(X, Y, epochs=1)
+    assert entered == [tiny.n_threads, wide.n_threads, wide.n_threads]
+
+
 def test_blas_runs_single_threaded_unless_asked():
     from fastnet.runtime import threads as _threads
 
@@ -509,7 +537,7 @@ def test_blas_runs_single_threaded_unless_asked():
             return base_lr
 
     X, Y = np.zeros((8, 3)), np.zeros((8, 1))
-    net = fastnet.Network.mlp([3, 4, 1])
+    net = fastnet.Network.mlp([3, 64, 64, 1])   # 8-row batches of 64 x 64 layers: gemm's
     outside = get(1)
     get(outside)
     net.fit(X, Y, epochs=2, lr_schedule=Spy())

@@ -4,9 +4,7 @@ import numpy as np
 import pytest
 
 import fastnet
-from fastnet._core import dense
 from fastnet.nn import predict as predict_module
-from fastnet.nn.predict import rows_without_blas
 
 
 @pytest.fixture(params=["float32", "float64"])
@@ -93,25 +91,6 @@ def test_an_overflow_is_an_error_with_every_path(net):
     for kwargs in ({}, {"check_input": False}, {"out": np.empty((2, 3), net.dtype)}):
         with pytest.raises(FloatingPointError, match="not finite"):
             net.predict(X, **kwargs)
-
-
-@pytest.mark.parametrize("n, n_in, n_out, uses", [
-    (1, 1024, 1024, False),      # one row: always the loops
-    (256, 784, 1024, True),
-    (5000, 300, 1, False),       # one output: dot products
-    (4, 32, 32, False), (4, 64, 64, True), (16, 8, 8, False), (16, 16, 16, True),
-])
-def test_which_forward_passes_call_blas(n, n_in, n_out, uses):
-    assert dense.forward_uses_blas(n, n_in, n_out) is uses
-
-
-def test_rows_without_blas():
-    assert rows_without_blas([2, 8, 1]) == 64          # tiny: loops at any batch looked at
-    assert rows_without_blas([784, 1024, 1024, 10]) == 1
-    sizes = [16, 32, 32, 1]
-    r = rows_without_blas(sizes)
-    assert not any(dense.forward_uses_blas(r, a, b) for a, b in zip(sizes, sizes[1:]))
-    assert any(dense.forward_uses_blas(r + 1, a, b) for a, b in zip(sizes, sizes[1:]))
 
 
 def test_the_blas_thread_scope_is_skipped_only_where_no_blas_runs(monkeypatch):

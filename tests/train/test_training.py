@@ -479,12 +479,13 @@ def test_rollback_false_allocates_no_copy_of_the_parameters():
     import tracemalloc
 
     X, Y = regression(16)
-    net = net64((3, 256, 256, 1))            # 67k parameters: 530 kB
-    net.fit(X, Y, epochs=1, batch_size=8)   # the workspace is allocated once, here
     peaks = {}
     tracemalloc.start()
     try:
         for rollback in (True, False):
+            net = net64((3, 256, 256, 1))            # 67k parameters: 530 kB
+            # The workspace and the other buffers fit keeps are allocated once, here.
+            net.fit(X, Y, epochs=1, batch_size=8, rollback=False)
             tracemalloc.reset_peak()
             base = tracemalloc.get_traced_memory()[0]
             net.fit(X, Y, epochs=2, batch_size=8, rollback=rollback)
@@ -493,6 +494,16 @@ def test_rollback_false_allocates_no_copy_of_the_parameters():
         tracemalloc.stop()
     assert peaks[True] >= net.params.nbytes
     assert peaks[False] < net.params.nbytes / 10
+
+
+def test_a_large_network_keeps_no_rollback_copy_between_fits():
+    # Kept between fits only while small (fit's fixed cost); a large network's copy is freed.
+    X, Y = regression(16)
+    small, large = net64((3, 8, 1)), net64((3, 512, 512, 1))   # 2 MB of parameters
+    for net in (small, large):
+        net.fit(X, Y, epochs=1, batch_size=8)
+    assert small._fit_buffers.rollback is not None
+    assert large._fit_buffers.rollback is None
 
 
 def test_keyboard_interrupt_in_a_callback_keeps_the_epochs_done():
