@@ -215,6 +215,8 @@ cdef void activation_forward(int activation, const double* params,
                              floating* z                       # IN/OUT
                              ) noexcept nogil:
     cdef Py_ssize_t size = n_rows * n_cols, i
+    if activation == IDENTITY:
+        return   # first: a regression head's, once per batch (batch-1 training calls this per sample)
     if activation == RELU:
         _relu_forward(size, z)
     elif activation == LEAKY_RELU:
@@ -372,6 +374,8 @@ cdef void activation_backward(int activation, const double* params,
                               floating* delta                  # IN/OUT
                               ) noexcept nogil:
     cdef Py_ssize_t size = n_rows * n_cols, i
+    if activation == IDENTITY:
+        return   # dL/dz = dL/da; first, as in activation_forward
     if activation == RELU:
         _relu_backward(size, a, delta)
     elif activation == LEAKY_RELU:
@@ -393,7 +397,6 @@ cdef void activation_backward(int activation, const double* params,
         _elu_backward(size, <const EluParams*>params, a, delta)
     elif activation == SOFTPLUS:
         _softplus_backward(size, <const SoftplusParams*>params, z, delta)
-    # IDENTITY: dL/dz = dL/da.
 
 
 # --- The layout, for Python ----------------------------------------------------------------
