@@ -9,7 +9,7 @@ the tests. See ``docs/MATH.md`` for the exact formulas and
 from ._version import __version__
 from . import datasets
 from .io import load
-from .nn import ACTIVATIONS, INITIALIZERS, LOSSES, Activation, Dense, Dropout, Loss, Network
+from .nn import ACTIVATIONS, INITIALIZERS, LOSSES, Activation, CustomLoss, Dense, Dropout, Loss, Network
 from .optim import LBFGS, OPTIMIZERS, SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop, schedules
 from .optim.schedules import (CosineAnnealingLR, ExponentialLR, LambdaLR, LinearLR, LinearWarmup, LRSchedule,
                               OneCycleLR, ReduceLROnPlateau, SequentialLR, StepLR)
@@ -24,7 +24,8 @@ _blas.select()  # which OpenBLAS the kernels call: $FASTNET_BLAS, by default num
 _aliases.install(__import__(__name__))  # the import paths of fastnet 0.1
 
 __all__ = [
-    "__version__", "ACTIVATIONS", "Activation", "INITIALIZERS", "LOSSES", "Loss", "OPTIMIZERS", "Optimizer",
+    "__version__", "ACTIVATIONS", "Activation", "INITIALIZERS", "LOSSES", "Loss", "CustomLoss", "OPTIMIZERS",
+    "Optimizer",
     "SGD", "Adam", "AdamW", "RMSprop", "Adagrad",
     "LBFGS",  # the full-batch optimizer: not in OPTIMIZERS (the kernel list)
     "History", "TrainingDivergedError",

@@ -110,3 +110,13 @@ def init_params(
     scales: npt.NDArray[np.float64],  # const double[::1] (n_layers,): the limit or standard deviation; IN
     seed: int | np.uint64,  # uint64_t
 ) -> None: ...
+def output_pass(
+    arch: Architecture,
+    params: _Floats,  # const floating[::1]; IN
+    grads: _Floats,  # floating[::1]; OUT when backward
+    X: _Floats,  # const floating[:, ::1] (n, n_features); IN
+    out: _Floats,  # floating[:, ::1] (n, n_outputs): the output (OUT), or when backward dL/d(output) (IN)
+    work: _Floats,  # floating[::1]: scratch for len(X) rows, kept between the two calls of a batch
+    backward: bool,  # bint: False the forward pass, True the backward pass from out
+    rng: npt.NDArray[np.uint64] | None = None,  # uint64_t[::1] (1,): dropout stream state, IN/OUT; None: no dropout
+) -> None: ...

@@ -628,3 +628,65 @@ def init_params(floating[::1] params, Architecture arch, const int[::1] distribu
                     params[off + i] = 0
             for i in range(a.sizes[l + 1]):
                 params[off + n_w + i] = 0
+
+
+def output_pass(Architecture arch, const floating[::1] params, floating[::1] grads,
+                const floating[:, ::1] X, floating[:, ::1] out, floating[::1] work, bint backward,
+                uint64_t[::1] rng=None):
+    """One batch whose loss Python computes (a user's loss, fastnet/train/python_loss.py), in two calls.
+
+    backward=False: the forward pass of X's rows in training mode; out[:] = the
+    output the loss reads (the activated output; the logits for a fused loss).
+    backward=True: out holds dL/d(that output) of the batch loss (its 1/n or
+    sample weights included); grads[:] = dL/dparams, through the activations
+    the forward call on the same X and work left. work holds >= len(X) rows.
+    rng: None runs without dropout; else rng[0] is the dropout stream's state:
+    the forward call draws the masks from it (advanced in place) and the
+    backward call goes through those masks. The chain rule is _backward's,
+    from a given output gradient instead of the loss kernel's.
+    """
+    cdef const ArchC* a = &arch.c
+    cdef Py_ssize_t n = X.shape[0], L = a.n_layers, k = a.sizes[a.n_layers], l, i, n_in, n_out
+    cdef floating* w = &work[0]
+    cdef floating* d = w + n * a.d0_off
+    cdef floating* d_below = w + n * a.d1_off
+    cdef floating* tmp
+    cdef const floating* inp
+    cdef const floating* z_below
+    cdef const floating* mask
+    cdef bint dropped
+    cdef bint dropping = rng is not None and a.has_dropout
+    cdef uint64_t drop_state = rng[0] if dropping else 0
+    with nogil:
+        if not backward:
+            _forward(a, &params[0], n, &X[0, 0], w, n, True, &drop_state if dropping else NULL)
+            memcpy(&out[0, 0], w + n * (a.zout_off if a.fused else a.a_off[L]), n * k * sizeof(floating))
+        else:
+            memcpy(d, &out[0, 0], n * k * sizeof(floating))
+            if not a.fused:
+                activation_backward(a.activations[L - 1], a.act_params + (L - 1) * MAX_ACTIVATION_PARAMS, n, k,
+                                    w + n * a.zout_off, w + n * a.a_off[L], d)
+            l = L - 1
+            while l >= 0:
+                n_in = a.sizes[l]
+                n_out = a.sizes[l + 1]
+                dropped = dropping and l > 0 and a.m_off[l] >= 0
+                inp = &X[0, 0] if l == 0 else w + n * (a.r_off[l] if dropped else a.a_off[l])
+                dense_backward(n, n_in, n_out, inp, &params[0] + a.w_off[l], d,
+                               &grads[0] + a.w_off[l], &grads[0] + a.w_off[l] + n_in * n_out,
+                               NULL if l == 0 else d_below)
+                if l > 0:
+                    if dropped:
+                        mask = w + n * a.m_off[l]
+                        for i in range(n * n_in):
+                            d_below[i] = d_below[i] * mask[i]
+                        inp = w + n * a.a_off[l]
+                    z_below = w + n * a.z_off[l] if a.z_off[l] >= 0 else NULL
+                    activation_backward(a.activations[l - 1], a.act_params + (l - 1) * MAX_ACTIVATION_PARAMS, n,
+                                        n_in, z_below, inp, d_below)
+                    tmp = d
+                    d = d_below
+                    d_below = tmp
+                l -= 1
+    if dropping and not backward:
+        rng[0] = drop_state

@@ -10,6 +10,7 @@ from typing import Any, cast
 from ._dask import Client, da, default_client
 from .cluster import OnWorkerLost
 from ..checks.scalars import check_int, check_real, check_seed
+from ..nn.custom_loss import CustomLoss
 from ..nn.network import Network
 from ..optim.optimizers import SGD, Optimizer, make_optimizer
 
@@ -49,6 +50,10 @@ def check_data(net: object, X: Any, Y: Any) -> None:
     """The network and the Dask arrays agree: X (n_samples, n_features), Y with as many rows."""
     if not isinstance(net, Network):
         raise TypeError(f"net must be a fastnet.Network, got {type(net).__name__}")
+    if isinstance(net.criterion, CustomLoss):
+        # Its class would have to be importable on every worker, and the shards' targets are checked by name.
+        raise TypeError(f"the data-parallel fit takes the built-in losses (fastnet.LOSSES), got the custom loss "
+                        f"{net.criterion.name}; train a network with a CustomLoss with Network.fit")
     _check_dask_array("X", X, (2,))
     _check_dask_array("Y", Y, (1, 2))
     if X.shape[1] != net.n_features:

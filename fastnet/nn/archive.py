@@ -43,6 +43,7 @@ from .._version import __version__
 from ..optim.optimizers import OPTIMIZERS
 from .layers import layer_specs
 from .atomic_file import write_atomically
+from .custom_loss import check_savable
 from .labels import as_classes
 
 if TYPE_CHECKING:
@@ -197,6 +198,7 @@ def save(net: Network, path: PathLike, include_optimizer: bool = True,
     A save killed outright (SIGKILL) leaves its temporary file, which the next
     save to ``path`` removes (POSIX).
     """
+    check_savable(net.criterion)   # first: a custom loss is code, which the file does not hold
     path = _with_suffix(_as_str(path))
     if metadata is None:
         metadata = getattr(net, "metadata", None)

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from .._core import network as _engine
 from ..checks.arrays import Floats, as_sample_weight, no_weights
 from ..runtime.threads import blas_threads
+from ..train.python_loss import engine
 from ..train.metrics import Metric, MetricSet, resolve_metrics
 
 if TYPE_CHECKING:
@@ -29,8 +29,8 @@ def _figures(net: Network, X: Floats, Y: Floats, weights: Floats, metrics: Metri
     """The loss and ``metrics`` on checked arrays (the caller holds the lock)."""
     capacity = net._chunk(X.shape[0])
     acc = metrics.accumulator(Y)
-    loss = float(_engine.evaluate(net._arch, net._params, X, Y, weights, net._workspace(capacity), capacity,
-                                  metrics.flags, metrics.top_k, acc))
+    loss = float(engine(net.criterion).evaluate(net._arch, net._params, X, Y, weights, net._workspace(capacity),
+                                                capacity, metrics.flags, metrics.top_k, acc))
     return {prefix + "loss": loss, **metrics.figures(acc, prefix)}
 
 

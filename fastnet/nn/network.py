@@ -20,9 +20,11 @@ from ..checks.arrays import (Floats, as_dtype, as_features, as_sample_weight, as
                              exclusive_zeros)
 from ..checks.scalars import check_int, check_seed
 from ..runtime.threads import DEFAULT_N_THREADS, blas_threads
+from ..train import python_loss
 from ..train.fit import fit as _fit
 from . import archive, conversions, evaluation, labels, manual_step
 from .activations import Activation
+from .custom_loss import CustomLoss, as_loss, loss_from_dict
 from .init import kernel_plan
 from .layers import DROPOUT_SEED_XOR, Dense, Dropout, layers_from_specs
 from .losses import Loss
@@ -67,7 +69,8 @@ class Network:
         ``Dropout(p)`` between two of them drops that fraction of the outputs in training.
     loss : str or Loss
         A name from ``fastnet.LOSSES`` (``"mse"``, ``"huber"``, ``"cross_entropy"``, ``"poisson"``,
-        ``"quantile"``, ...), or a ``Loss`` with its parameter (``Loss("quantile", q=0.9)``).
+        ``"quantile"``, ...), or a ``Loss`` with its parameter (``Loss("quantile", q=0.9)``), or
+        a :class:`fastnet.CustomLoss` written in NumPy (slower: one Python call per batch).
     dtype : "float32" (default) or "float64"
     seed : int
         Seeds the initialisation, the shuffling and the dropout masks (docs/MATH.md).
@@ -84,12 +87,12 @@ class Network:
     per thread, each releasing the GIL for its epochs.
     """
 
-    def __init__(self, layers: Dense | Iterable[Dense | Dropout], loss: Loss | str = "mse",
+    def __init__(self, layers: Dense | Iterable[Dense | Dropout], loss: Loss | CustomLoss | str = "mse",
                  dtype: npt.DTypeLike = "float32", seed: int = 0, n_threads: int = DEFAULT_N_THREADS) -> None:
         self.layers: list[Dense | Dropout] = layer_list(layers, Dense, "fastnet.Dense")
         self._dense, rates = dense_and_rates(self.layers)
         layers = self._dense
-        self.criterion = Loss.coerce(loss)
+        self.criterion = as_loss(loss)
         self.criterion.check_output_activation(layers[-1].activation)
         self.criterion.check_n_outputs(layers[-1].n_out)
         self.dtype = as_dtype(dtype)
@@ -125,7 +128,7 @@ class Network:
 
     @classmethod
     def mlp(cls, sizes: Sequence[int], activation: Activation | str = "relu",
-            output_activation: Activation | str | None = None, loss: Loss | str = "mse",
+            output_activation: Activation | str | None = None, loss: Loss | CustomLoss | str = "mse",
             dtype: npt.DTypeLike = "float32", seed: int = 0, negative_slope: float | None = None,
             n_threads: int = DEFAULT_N_THREADS, *, init: str | Sequence[str | None] | None = None,
             dropout: float = 0.0) -> Network:
@@ -269,8 +272,8 @@ class Network:
         weights: Floats = as_sample_weight(sample_weight, features.shape[0], self.dtype)
         with self._lock, blas_threads(self._n_threads):
             capacity = self._chunk(features.shape[0])
-            value = float(_engine.loss(self._arch, self._params, features, targets, weights,
-                                       self._workspace(capacity), capacity))
+            value = float(python_loss.engine(self.criterion).loss(self._arch, self._params, features, targets,
+                                                                   weights, self._workspace(capacity), capacity))
         self._check_finite_result(value, "loss")
         return value
 
@@ -287,8 +290,9 @@ class Network:
         rng = self._shuffle_state[1:] if dropout_seed is None else np.array(
             [check_seed(dropout_seed, "dropout_seed") ^ DROPOUT_SEED_XOR], dtype=np.uint64)
         with self._lock, blas_threads(self._n_threads):
-            value = float(_engine.backward(self._arch, self._params, self._grads, features, targets, weights,
-                                           self._workspace(features.shape[0]), rng))
+            value = float(python_loss.engine(self.criterion).backward(
+                self._arch, self._params, self._grads, features, targets, weights, self._workspace(features.shape[0]),
+                rng))
             self._check_finite_result(value, "loss")
             self._check_finite_result(self._grads, "gradient")
         return value
@@ -464,7 +468,7 @@ class Network:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         layers = layers_from_specs(state["layers"])
-        Network.__init__(self, layers, loss=Loss(**state["loss"]), dtype=state["dtype"], seed=state["seed"])
+        Network.__init__(self, layers, loss=loss_from_dict(state["loss"]), dtype=state["dtype"], seed=state["seed"])
         archive.restore_pickled(self, state)
 
     def __repr__(self) -> str:

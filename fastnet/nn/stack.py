@@ -16,6 +16,7 @@ from ..checks.scalars import check_int, check_real
 from .activations import Activation
 from .init import mlp_inits
 from .layers import Dropout
+from .custom_loss import CustomLoss, as_loss
 from .losses import Loss
 
 __all__ = ["layer_list", "dense_and_rates", "mlp_layers"]
@@ -117,9 +118,9 @@ def _hidden_activation(activation: Activation | str, negative_slope: float | Non
 
 def mlp_layers(make_layer: Callable[[int, int, Activation | str, str | None], _L], sizes: object,
                activation: Activation | str, output_activation: Activation | str | None,
-               loss: Loss | str, negative_slope: float | None,
+               loss: Loss | CustomLoss | str, negative_slope: float | None,
                init: str | Sequence[str | None] | None = None,
-               dropout: float = 0.0) -> tuple[list[_L | Dropout], Loss]:
+               dropout: float = 0.0) -> tuple[list[_L | Dropout], Loss | CustomLoss]:
     """The layers and the loss of ``Network.mlp(sizes, ...)``.
 
     Hidden layers use ``activation`` (with ``negative_slope`` for leaky_relu);
@@ -130,7 +131,7 @@ def mlp_layers(make_layer: Callable[[int, int, Activation | str, str | None], _L
     ``dropout`` > 0 puts a ``Dropout(dropout)`` after every hidden layer.
     """
     widths = _widths(sizes)
-    criterion = Loss.coerce(loss)
+    criterion = as_loss(loss)
     hidden = _hidden_activation(activation, negative_slope)
     inits = mlp_inits(init, len(widths) - 1)
     rate = check_real("dropout", dropout, low=0.0, high=1.0, high_open=True)

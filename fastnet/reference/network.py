@@ -95,9 +95,8 @@ class Network:
         activation's default), as :meth:`fastnet.Network.mlp`; ``dropout``: a
         :class:`Dropout` of that rate after every hidden layer.
         """
-        layers, criterion = mlp_layers(Dense, sizes, activation, output_activation, loss, negative_slope, init,
-                                       dropout)
-        return cls(layers, loss=criterion, dtype=dtype, seed=seed)
+        layers, _ = mlp_layers(Dense, sizes, activation, output_activation, loss, negative_slope, init, dropout)
+        return cls(layers, loss=loss, dtype=dtype, seed=seed)   # mlp_layers checked it
 
     # -- shape -----------------------------------------------------------------------
     @property

@@ -38,6 +38,8 @@ from .full_batch import FullBatchEpoch, check_full_batch, is_full_batch
 from .history import History
 from .metrics import MetricSet, resolve_metrics
 from .progress import Progress, make_progress
+from .python_epoch import PythonLossEpoch
+from .python_loss import is_python_loss
 from .validation import hard_classes, validation_rows
 
 __all__ = ["fit"]
@@ -209,9 +211,11 @@ class _Loop:
                                 else _NO_SCHEDULE)
         self.lr_index = optimizer.hyper_names.index("lr")
         self.warned_val = False
-        # A full-batch optimizer (L-BFGS) runs its own epoch phase: train/full_batch.py.
-        self.full_batch = (FullBatchEpoch(net, plan.X, plan.Y, plan.weights, self.work, optimizer)
-                           if is_full_batch(optimizer) else None)
+        # A full-batch optimizer (L-BFGS) runs its own epoch phase: train/full_batch.py; so does
+        # a loss written in Python (a CustomLoss), one Python call per batch: train/python_epoch.py.
+        self.full_batch: FullBatchEpoch | PythonLossEpoch | None = (
+            FullBatchEpoch(net, plan.X, plan.Y, plan.weights, self.work, optimizer) if is_full_batch(optimizer)
+            else PythonLossEpoch(net, plan, self.work, optimizer) if is_python_loss(net.criterion) else None)
 
     def run(self, display: Progress) -> None:
         for epoch in range(1, self.plan.epochs + 1):

@@ -16,8 +16,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from .._core import network as _engine
 from .errors import TrainingDivergedError
+from .python_loss import engine
 
 __all__ = ["is_full_batch", "check_full_batch", "FullBatchEpoch"]
 
@@ -53,8 +53,9 @@ class FullBatchEpoch:
     def data_loss(self) -> float:
         """The loss of the whole training set at the current parameters; its gradient into ``net._grads``."""
         net = self.net
-        return float(_engine.backward(net._arch, net._params, net._grads, self.X, self.Y, self.weights,
-                                      self.work))
+        # engine: the compiled one, or a CustomLoss's value and gradient in NumPy (train/python_loss.py).
+        return float(engine(net.criterion).backward(net._arch, net._params, net._grads, self.X, self.Y,
+                                                    self.weights, self.work))
 
     def __call__(self, epoch: int, loop: Any) -> dict[str, float]:
         net, optimizer = self.net, self.optimizer

@@ -372,6 +372,17 @@ def test_arguments_are_checked():
         fit_data_parallel(net, X, Y, on_worker_lost="ignore")
     with pytest.raises(TypeError, match="fastnet.Network"):
         fit_data_parallel("net", X, Y)
+
+    class Squares(fastnet.CustomLoss):
+        def value(self, output, target):
+            return ((output - target) ** 2).sum(axis=1)
+
+        def gradient(self, output, target):
+            return 2 * (output - target)
+
+    custom = fastnet.Network.mlp([N_FEATURES, 1], loss=Squares())
+    with pytest.raises(TypeError, match="custom loss Squares; train a network with a CustomLoss with Network.fit"):
+        fit_data_parallel(custom, X, Y)
     unknown = X[X[:, 0] > 0]
     with pytest.raises(ValueError, match="compute_chunk_sizes"):
         fit_data_parallel(net, unknown, Y)
