@@ -26,7 +26,7 @@ import numpy.typing as npt
 from .._core import network as _engine
 from ..checks.arrays import Floats, OptimizerArrays, as_sample_weight
 from ..checks.scalars import check_bool, check_int, check_real, check_seed
-from ..optim.optimizers import SGD, Optimizer, make_optimizer
+from ..optim.optimizers import Optimizer, default_optimizer, make_optimizer
 from ..optim.schedules import LRSchedule, as_schedule
 from ..runtime.caller import warn_caller
 from ..runtime.threads import blas_threads
@@ -189,7 +189,7 @@ class _Metrics:
 # -- phase 2: the optimizer and the loop ----------------------------------------------------
 def _take_optimizer(net: Any, optimizer: Any, reset: bool) -> Optimizer:
     if optimizer is None:
-        optimizer = net._optimizer if net._optimizer is not None else SGD(lr=0.01)
+        optimizer = net._optimizer if net._optimizer is not None else default_optimizer()
     taken = make_optimizer(optimizer)
     if reset:
         taken.reset()
