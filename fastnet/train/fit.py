@@ -25,6 +25,7 @@ import numpy.typing as npt
 
 from .._core import network as _engine
 from ..checks.arrays import Floats, OptimizerArrays, as_sample_weight
+from ..checks.monitor import auto_monitor
 from ..checks.scalars import check_bool, check_int, check_real, check_seed
 from ..optim.optimizers import Optimizer, default_optimizer, make_optimizer
 from ..optim.schedules import LRSchedule, as_schedule
@@ -35,6 +36,7 @@ from .errors import TrainingDivergedError
 from .full_batch import FullBatchEpoch, check_full_batch, is_full_batch
 from .history import History
 from .metrics import MetricSet, resolve_metrics
+from .monitoring import recorded_figures, tell_monitors
 from .progress import Progress, make_progress
 from .validation import hard_classes, validation_rows
 
@@ -63,7 +65,7 @@ class _Plan:
 
     @property
     def monitor(self) -> str:
-        return "val_loss" if self.validation_data is not None else "loss"
+        return auto_monitor(self.validation_data is not None)
 
 
 def _split_validation(net: Any, X: Any, Y: Any, weights: Any, validation_split: Any,
@@ -335,6 +337,8 @@ def fit(net: Any, X: Any, Y: Any, optimizer: Any = None, *, progress: Any = Fals
     check_full_batch(net._optimizer if optimizer is None else optimizer, options.get("batch_size"),
                      plan.X.shape[0], plan.lr_schedule, plan.max_norm)
     checked_metrics = _Metrics(net, plan, metrics)
+    tell_monitors([plan.lr_schedule, *plan.callbacks], recorded_figures(
+        checked_metrics.training, checked_metrics.validation, plan.validation_data is not None))
     history = History()
     display = make_progress(progress, plan.epochs)
     # Everything that changes the network's state happens under its lock, so
