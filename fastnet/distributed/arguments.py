@@ -12,7 +12,7 @@ from .cluster import OnWorkerLost
 from ..checks.scalars import check_int, check_real, check_seed
 from ..nn.custom_loss import CustomLoss
 from ..nn.network import Network
-from ..optim.optimizers import SGD, Optimizer, make_optimizer
+from ..optim.optimizers import Optimizer, default_optimizer, make_optimizer
 
 __all__ = ["Callback", "Settings", "check_data", "check_settings", "resolve_optimizer", "resolve_client"]
 
@@ -86,9 +86,9 @@ def check_settings(net: Network, epochs: int, batch_size: int | None, sync_every
 
 
 def resolve_optimizer(net: Network, optimizer: Optimizer | str | None) -> Optimizer:
-    """As in ``Network.fit``: None continues the optimizer of the last fit, else SGD(lr=0.01)."""
+    """As in ``Network.fit``: None continues the optimizer of the last fit, else ``Adam(lr=1e-3)`` (``default_optimizer``)."""
     if optimizer is None:
-        optimizer = net._optimizer if net._optimizer is not None else SGD(lr=0.01)
+        optimizer = net._optimizer if net._optimizer is not None else default_optimizer()
     resolved = make_optimizer(optimizer)
     resolved.bind(net)   # raises if it holds another network's state
     return resolved

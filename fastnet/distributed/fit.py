@@ -202,7 +202,7 @@ def fit_data_parallel(net: Network, X: Any, Y: Any, optimizer: Optimizer | str |
     Y : dask.array.Array (n_samples,) or (n_samples, n_outputs)
         Rechunked to X's row chunks.
     optimizer : Optimizer, name or None
-        As in ``Network.fit``: None continues the optimizer of the last fit, else SGD(lr=0.01).
+        As in ``Network.fit``: None continues the optimizer of the last fit, else ``Adam(lr=1e-3)``.
     epochs : int >= 0
     batch_size : int >= 1 or None
         The batch size on each worker (None: each shard is one batch).

@@ -326,11 +326,14 @@ class Network:
             ``classes`` (sorted as numpy.unique sorts them) the first time.
         optimizer : Optimizer, name or None
             None continues with the optimizer of the previous ``fit`` (its state,
-            such as Adam's moments, carries over), else ``SGD(lr=0.01)``.
+            such as Adam's moments, carries over); if no optimizer was ever given,
+            ``Adam(lr=1e-3)`` (Keras's and torch's Adam rate). Up to 0.1 the
+            default was ``SGD(lr=0.01)``: pass ``optimizer=SGD(lr=0.01)`` for it.
         epochs : int >= 0
+            Default 1, as in Keras's ``Model.fit``: one pass over the data.
         batch_size : int >= 1 or None
-            None is full-batch gradient descent, 1 stochastic gradient descent, k
-            mini-batch. A batch size above the number of samples is full-batch.
+            None (the default; Keras's is 32) is full-batch gradient descent, 1 stochastic
+            gradient descent, k mini-batch. A batch size above the number of samples is full-batch.
         shuffle : bool
             Shuffle the samples every epoch (SplitMix64, docs/MATH.md).
         seed : int or None

@@ -29,7 +29,7 @@ from ..checks.scalars import check_bool, check_real
 
 _BIND_LOCK = threading.Lock()
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "OPTIMIZERS", "make_optimizer"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "OPTIMIZERS", "make_optimizer", "default_optimizer"]
 
 
 class _Steppable(Protocol):
@@ -282,6 +282,13 @@ del _i, _cls
 #: when its module is imported (fastnet/optim/lbfgs.py: "lbfgs"; fastnet.optim imports it), so that
 #: this module never imports them back.
 FULL_BATCH: dict[str, Callable[[], Optimizer]] = {}
+
+
+def default_optimizer() -> Optimizer:
+    """What ``fit`` trains with when no optimizer was ever given: a fresh ``Adam(lr=1e-3)``, the rate
+    Keras's ``Adam`` and ``torch.optim.Adam`` default to. The one place the default is written:
+    ``Network.fit``, the reference's ``Network.fit`` and ``fit_data_parallel`` all take it from here."""
+    return Adam(lr=1e-3)
 
 
 def make_optimizer(optimizer: Optimizer | str) -> Optimizer:

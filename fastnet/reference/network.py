@@ -19,7 +19,7 @@ from ..nn.activations import Activation
 from ..nn.layers import DROPOUT_SEED_XOR, Dropout
 from ..nn.losses import Loss
 from ..nn.stack import dense_and_rates, layer_list, mlp_layers
-from ..optim.optimizers import SGD, make_optimizer
+from ..optim.optimizers import default_optimizer, make_optimizer
 from ..train.errors import TrainingDivergedError
 from ..train.history import History
 from ..train.metrics import Metric, MetricSet, resolve_metrics
@@ -231,8 +231,10 @@ class Network:
         """Train for ``epochs`` epochs; returns a :class:`fastnet.train.history.History`.
 
         optimizer: an Optimizer, a name (fresh, default hyperparameters), or None for
-        the previous fit's optimizer (its state carries on), else ``SGD(lr=0.01)``.
-        batch_size: None for full-batch gradient descent, 1 for SGD, k for mini-batches.
+        the previous fit's optimizer (its state carries on), else ``Adam(lr=1e-3)``, as the
+        compiled fit (``fastnet.optim.optimizers.default_optimizer``).
+        epochs: default 1 (Keras's). batch_size: None (the default) for full-batch gradient
+        descent, 1 for SGD, k for mini-batches.
         seed: restart the shuffle and dropout generators there (MATH.md); None carries them on.
         sample_weight: per-sample weights; each batch's loss is then its weighted
         mean, and the epoch loss weights the batches by their total weight.
@@ -314,7 +316,7 @@ class Network:
 
     def _choose_optimizer(self, optimizer: Optimizer | str | None) -> Optimizer:
         if optimizer is None:
-            optimizer = self._optimizer if self._optimizer is not None else SGD(lr=0.01)
+            optimizer = self._optimizer if self._optimizer is not None else default_optimizer()
         chosen = make_optimizer(optimizer)
         if getattr(chosen, "full_batch", False):   # not a kernel: nothing here to be the oracle of
             raise ValueError(f"the reference network has no {type(chosen).__name__} (it mirrors the update "

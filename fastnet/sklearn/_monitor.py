@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..checks.monitor import Direction, Figures
 from ..optim.optimizers import Optimizer
 from ..train.callbacks import CallbackFn, give_network
 from ..train.history import History
+from ..train.monitoring import tell_monitors
 from ._compat import ConvergenceWarning
 
 if TYPE_CHECKING:
@@ -75,6 +77,14 @@ class EpochMonitor:
     def set_network(self, net: Any) -> None:
         """``Network.fit`` gives the network: passed on to the user's callbacks (``net_``)."""
         give_network(self.callbacks, net)
+
+    def check_monitor(self, figures: Figures) -> None:
+        """``Network.fit``, before its first epoch: the user's callbacks see the estimator's figures, not the
+        network's, so they are told those (:meth:`estimator_logs`'s keys; ``val_score`` is accuracy or R²)."""
+        own: dict[str, Direction | None] = {"loss": "min", "lr": None, "time": None}
+        if self.validation is not None:
+            own.update(val_loss="min", val_score="max")
+        tell_monitors(self.callbacks, own)
 
     def estimator_logs(self, logs: Mapping[str, float]) -> dict[str, float]:
         """The figures the user's callbacks see: scikit-learn's loss and, with validation data, ``val_*``."""

@@ -24,16 +24,15 @@ import math
 import os
 import string
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Literal, TypeAlias
+from typing import Any, TypeAlias
 
+from ..checks.monitor import Figures, Mode, check_monitor, figures_seen, resolve_monitor
 from ..checks.scalars import check_bool
 
-__all__ = ["Callback", "ModelCheckpoint", "CSVLogger", "check_callbacks", "give_network", "monitor_mode",
-           "monitored_value"]
+__all__ = ["Callback", "ModelCheckpoint", "CSVLogger", "check_callbacks", "give_network", "monitored_value"]
 
 #: What fit takes as a callback: f(epoch, logs) -> True to stop.
 CallbackFn: TypeAlias = Callable[[int, dict[str, float]], "bool | None"]
-Mode = Literal["auto", "min", "max"]
 
 
 def check_callbacks(callbacks: Iterable[CallbackFn]) -> list[CallbackFn]:
@@ -54,24 +53,6 @@ def give_network(callbacks: Iterable[Any], net: Any) -> None:
         set_network = getattr(cb, "set_network", None)
         if set_network is not None:
             set_network(net)
-
-
-def monitor_mode(monitor: Any, mode: Any, who: str) -> Literal["min", "max"]:
-    """Whether a smaller or a larger ``monitor`` is better, by Keras's rule for ``mode="auto"``.
-
-    "auto" is "max" for an accuracy or a score (the name holds ``acc`` or
-    ``score``, or starts with ``fmeasure``) and "min" for anything else, losses
-    first; "min" and "max" say it outright.
-    """
-    if not isinstance(monitor, str) or not monitor:
-        raise TypeError(f"{who}: monitor must be the name of a logged figure (a str such as 'val_loss'), "
-                        f"got {monitor!r}")
-    if mode not in ("auto", "min", "max"):
-        raise ValueError(f"{who}: mode must be 'auto', 'min' or 'max', got {mode!r}")
-    if mode != "auto":
-        return "min" if mode == "min" else "max"
-    better_larger = "acc" in monitor or "score" in monitor or monitor.startswith("fmeasure")
-    return "max" if better_larger else "min"
 
 
 def monitored_value(logs: Mapping[str, Any], monitor: str, who: str) -> float:
@@ -131,13 +112,18 @@ class ModelCheckpoint(Callback):
         atomically, so a crash mid-save leaves the previous checkpoint whole).
         It may name figures of the epoch, as in Keras: ``"ckpt-{epoch:03d}-{val_loss:.3f}.npz"``.
     monitor : str
-        The figure of the logs that decides which epoch is best.
+        The figure of the logs that decides which epoch is best: ``loss``,
+        ``val_loss``, a metric of ``fit(metrics=[...])`` and its ``val_`` twin
+        (``"auto"``: ``val_loss`` with validation data, else ``loss``). One the fit
+        does not record is a ValueError before its first epoch.
     save_best_only : bool
         True: save only when ``monitor`` improves on the best value seen so far
         by this callback (across fits, as Keras's does); a NaN never improves.
         False: save after every epoch (``monitor`` is then not read).
     mode : "auto", "min" or "max"
-        "auto" is "max" for accuracies and scores, "min" otherwise (losses).
+        "auto" takes the monitored figure's direction when the fit starts (as
+        Keras 3): "max" for accuracies, R² and scikit-learn's ``val_score``, "min"
+        for losses, log_loss, MAE and RMSE; ``mode`` then holds the one chosen.
     include_optimizer : bool
         Also save the optimizer's state, so that training resumes exactly.
 
@@ -155,12 +141,24 @@ class ModelCheckpoint(Callback):
         except ValueError as exc:
             raise ValueError(f"{who}: path {self.path!r} is not a valid format string ({exc}); "
                              "write a literal brace as '{{' or '}}'") from None
-        self.mode = monitor_mode(monitor, mode, who)
-        self.monitor = monitor
+        self.monitor, self.mode = check_monitor(who, monitor, mode)
+        self._mode: Mode = self.mode    # as given: "auto" is resolved again by each fit
+        self._key: str | None = None    # the figure resolved, by fit (check_monitor) or at the first call
         self.save_best_only = check_bool("save_best_only", save_best_only)
         self.include_optimizer = check_bool("include_optimizer", include_optimizer)
-        self.best = math.inf if self.mode == "min" else -math.inf
+        self.best: float | None = None if self.mode == "auto" else math.inf if self.mode == "min" else -math.inf
         self.last_path: str | None = None
+
+    def check_monitor(self, figures: Figures) -> None:
+        """Called by ``fit`` before its first epoch with the figures it records."""
+        if self.save_best_only:
+            self._resolve(figures)
+
+    def _resolve(self, figures: Figures) -> None:
+        key, direction = resolve_monitor("ModelCheckpoint", self.monitor, self._mode, figures)
+        self._key, self.mode = key, direction
+        if self.best is None:
+            self.best = math.inf if direction == "min" else -math.inf
 
     def set_network(self, net: Any) -> None:
         _existing_directory(self.path, "ModelCheckpoint")   # before the first epoch, not after it
@@ -169,7 +167,10 @@ class ModelCheckpoint(Callback):
     def __call__(self, epoch: int, logs: Mapping[str, Any]) -> None:
         net = self._network()
         if self.save_best_only:
-            value = monitored_value(logs, self.monitor, "ModelCheckpoint")
+            if self._key is None:   # called by hand, outside fit
+                self._resolve(figures_seen(logs))
+            assert self._key is not None and self.best is not None
+            value = monitored_value(logs, self._key, "ModelCheckpoint")
             improved = value < self.best if self.mode == "min" else value > self.best
             if not improved:
                 return

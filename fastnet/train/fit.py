@@ -26,8 +26,9 @@ import numpy.typing as npt
 
 from .._core import network as _engine
 from ..checks.arrays import Floats, as_sample_weight
+from ..checks.monitor import auto_monitor
 from ..checks.scalars import check_bool, check_int, check_real, check_seed
-from ..optim.optimizers import SGD, Optimizer, make_optimizer
+from ..optim.optimizers import Optimizer, default_optimizer, make_optimizer
 from ..optim.schedules import LRSchedule, as_schedule
 from ..runtime.caller import warn_caller
 from ..runtime.threads import blas_threads
@@ -37,6 +38,7 @@ from .errors import TrainingDivergedError
 from .full_batch import FullBatchEpoch, check_full_batch, is_full_batch
 from .history import History
 from .metrics import MetricSet, resolve_metrics
+from .monitoring import recorded_figures, tell_monitors
 from .progress import Progress, make_progress
 from .python_epoch import PythonLossEpoch
 from .python_loss import is_python_loss
@@ -67,7 +69,7 @@ class _Plan:
 
     @property
     def monitor(self) -> str:
-        return "val_loss" if self.validation_data is not None else "loss"
+        return auto_monitor(self.validation_data is not None)
 
 
 def _split_validation(net: Any, X: Any, Y: Any, weights: Any, validation_split: Any,
@@ -177,7 +179,7 @@ _NO_BLAS: AbstractContextManager[None] = nullcontext()
 # -- phase 2: the optimizer and the loop ----------------------------------------------------
 def _take_optimizer(net: Any, optimizer: Any, reset: bool) -> Optimizer:
     if optimizer is None:
-        optimizer = net._optimizer if net._optimizer is not None else SGD(lr=0.01)
+        optimizer = net._optimizer if net._optimizer is not None else default_optimizer()
     taken = make_optimizer(optimizer)
     if reset:
         taken.reset()
@@ -329,6 +331,8 @@ def fit(net: Any, X: Any, Y: Any, optimizer: Any = None, *, progress: Any = Fals
     check_full_batch(net._optimizer if optimizer is None else optimizer, options.get("batch_size"),
                      plan.X.shape[0], plan.lr_schedule, plan.max_norm)
     checked_metrics = _Metrics(net, plan, metrics)
+    tell_monitors([plan.lr_schedule, *plan.callbacks],
+                  recorded_figures(checked_metrics.training, checked_metrics.validation))
     history = History()
     display = make_progress(progress, plan.epochs)
     # A batch-1 epoch of a small network calls no BLAS: no thread scope then (a tenth of its fit).

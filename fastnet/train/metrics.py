@@ -21,20 +21,23 @@ import numpy as np
 import numpy.typing as npt
 
 from .._core.metrics import MetricFlag, MetricSlot
+from ..checks.monitor import Direction
 
 __all__ = ["METRICS", "Metric", "MetricSet", "resolve_metrics"]
 
 _CROSS_ENTROPIES = ("cross_entropy", "binary_cross_entropy")
 
 #: name -> (the sums it reads, the losses it applies to: "classification" (both
-#: cross-entropies), "multiclass" (cross_entropy) or "regression" (every other loss)).
-METRICS: dict[str, tuple[int, str]] = {
-    "accuracy": (MetricFlag.METRIC_HITS, "classification"),
-    "top_k_accuracy": (MetricFlag.METRIC_TOP_K, "multiclass"),
-    "log_loss": (MetricFlag.METRIC_LOG_LOSS, "classification"),
-    "mae": (MetricFlag.METRIC_ABS, "regression"),
-    "rmse": (MetricFlag.METRIC_SQUARED, "regression"),
-    "r2": (MetricFlag.METRIC_R2, "regression"),
+#: cross-entropies), "multiclass" (cross_entropy) or "regression" (every other loss),
+#: and which way is better: "max" or "min", what a monitor's mode="auto" takes, as
+#: Keras 3 reads each metric's direction).
+METRICS: dict[str, tuple[int, str, Direction]] = {
+    "accuracy": (MetricFlag.METRIC_HITS, "classification", "max"),
+    "top_k_accuracy": (MetricFlag.METRIC_TOP_K, "multiclass", "max"),
+    "log_loss": (MetricFlag.METRIC_LOG_LOSS, "classification", "min"),
+    "mae": (MetricFlag.METRIC_ABS, "regression", "min"),
+    "rmse": (MetricFlag.METRIC_SQUARED, "regression", "min"),
+    "r2": (MetricFlag.METRIC_R2, "regression", "max"),
 }
 
 _TOP_K_DEFAULT = 5   # Keras's TopKCategoricalAccuracy(k=5)
@@ -72,6 +75,11 @@ class Metric:
         if self.name == "top_k_accuracy" and self.k != _TOP_K_DEFAULT:
             return f"top_{self.k}_accuracy"
         return self.name
+
+    @property
+    def direction(self) -> Direction:
+        """"max" if larger is better (accuracies, R²), else "min"."""
+        return METRICS[self.name][2]
 
     @classmethod
     def coerce(cls, value: Metric | str) -> Metric:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..checks.monitor import Figures, check_monitor, figures_seen, monitored_key
 from .callbacks import monitored_value
 
 __all__ = ["OptunaPruningCallback"]
@@ -44,18 +45,23 @@ class OptunaPruningCallback:
 
     def __init__(self, trial: Any, monitor: str = "val_loss") -> None:
         optuna = _optuna()
-        if not isinstance(monitor, str) or not monitor:
-            raise TypeError(f"OptunaPruningCallback: monitor must be the name of a logged figure (a str such "
-                            f"as 'val_loss'), got {monitor!r}")
+        monitor, _ = check_monitor("OptunaPruningCallback", monitor, "auto")   # the study's direction rules
         if not (hasattr(trial, "report") and hasattr(trial, "should_prune")):
             raise TypeError(f"OptunaPruningCallback: trial must be an optuna.trial.Trial (with report and "
                             f"should_prune), got {type(trial).__name__}")
         self.trial = trial
         self.monitor = monitor
+        self._key = None if monitor == "auto" else monitor   # "auto": val_loss or loss, as the fit has
         self._pruned = optuna.TrialPruned
 
+    def check_monitor(self, figures: Figures) -> None:
+        """Called by ``fit`` before its first epoch: a monitor the fit does not record is a ValueError there."""
+        self._key = monitored_key("OptunaPruningCallback", self.monitor, figures)
+
     def __call__(self, epoch: int, logs: Mapping[str, Any]) -> None:
-        value = monitored_value(logs, self.monitor, "OptunaPruningCallback")
+        key = self._key if self._key is not None else monitored_key("OptunaPruningCallback", self.monitor,
+                                                                    figures_seen(logs))
+        value = monitored_value(logs, key, "OptunaPruningCallback")
         self.trial.report(value, step=epoch)
         if self.trial.should_prune():
             raise self._pruned(f"trial {getattr(self.trial, 'number', '?')} pruned at epoch {epoch} "

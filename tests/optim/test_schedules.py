@@ -311,7 +311,8 @@ BAD_PARAMETERS = [
     (lambda: OneCycleLR(1.0, 10, three_phase="yes"), TypeError, "three_phase must be True or False, got str 'yes'"),
     (lambda: OneCycleLR(1e-300, 10, div_factor=1e20, final_div_factor=1e20), ValueError,
      r"max_lr / \(div_factor \* final_div_factor\) must be > 0, got 0.0"),
-    (lambda: ReduceLROnPlateau(mode="minimum"), ValueError, "unknown mode 'minimum'; expected one of 'min', 'max'"),
+    (lambda: ReduceLROnPlateau(mode="minimum"), ValueError,
+     "ReduceLROnPlateau: mode must be 'auto', 'min' or 'max', got 'minimum'"),
     (lambda: ReduceLROnPlateau("min"), TypeError, r"factor must be a real number in \(0, 1\), got 'min' \(mode is "
                                                   r"a keyword argument here: ReduceLROnPlateau\(mode='min'\)\)"),
     (lambda: ReduceLROnPlateau(factor=1.0), ValueError, r"factor must be < 1.0, got 1.0"),
@@ -322,8 +323,9 @@ BAD_PARAMETERS = [
     (lambda: ReduceLROnPlateau(cooldown=1.5), TypeError, "cooldown must be an integer, got float 1.5"),
     (lambda: ReduceLROnPlateau(min_lr=-1), ValueError, r"min_lr must be >= 0.0, got -1.0"),
     (lambda: ReduceLROnPlateau(eps=float("inf")), ValueError, "eps must be finite, got inf"),
-    (lambda: ReduceLROnPlateau(monitor="accuracy"), ValueError,
-     "unknown monitor 'accuracy'; expected one of 'auto', 'loss', 'val_loss', 'val_accuracy'"),
+    (lambda: ReduceLROnPlateau(monitor=3), TypeError,
+     r"ReduceLROnPlateau: monitor must be the name of a logged figure \(a str such as 'val_loss'\), got 3"),
+    (lambda: ReduceLROnPlateau(monitor=""), TypeError, "monitor must be the name of a logged figure"),
     (lambda: ReduceLROnPlateau(0.5, 2, 1e-3), TypeError, "positional argument"),   # 0.1's min_delta: keyword now
 ]
 

@@ -466,14 +466,26 @@ def test_continued_fit_carries_the_optimizer_state():
     assert opt.t == 5 + 3
 
 
-def test_default_optimizer_is_sgd_lr_0_01():
+def test_sgd_lr_0_01_the_old_default_is_one_plain_gradient_step():
+    # The default up to 0.1, now given explicitly (tests/train/test_fit_defaults.py: the default is Adam(lr=1e-3)).
     net = Network([Dense(2, 1)], loss="half_mse", seed=0)
     start = net.params
     net.backward(LIN_X, LIN_Y)
     step = [p - 0.01 * g for p, g in zip(start, net.grads)]
-    net.fit(LIN_X, LIN_Y, epochs=1)
+    net.fit(LIN_X, LIN_Y, optimizer=SGD(lr=0.01), epochs=1)
     assert net.params == step
     assert type(net._optimizer) is SGD and net._optimizer.lr == 0.01
+
+
+def test_default_optimizer_is_adam_lr_1e_3():
+    net = Network([Dense(2, 1)], loss="half_mse", seed=0)
+    start = net.params
+    net.backward(LIN_X, LIN_Y)
+    # Adam's first step, bias-corrected: m_hat = g and v_hat = g^2, so p - lr g / (|g| + eps).
+    step = [p - 1e-3 * g / (abs(g) + 1e-8) for p, g in zip(start, net.grads)]
+    net.fit(LIN_X, LIN_Y)
+    assert net.params == pytest.approx(step, rel=1e-12, abs=1e-15)
+    assert type(net._optimizer) is Adam and net._optimizer.lr == 1e-3 and net._optimizer.t == 1
 
 
 def test_an_optimizer_name_builds_a_fresh_one():

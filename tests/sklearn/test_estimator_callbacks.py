@@ -115,3 +115,17 @@ def test_bad_callbacks_are_refused_before_fitting():
     with pytest.raises(TypeError, match=r"callbacks must be callables f\(epoch, logs\), got 3"):
         clf.fit(X, y, callbacks=[3])
     assert not hasattr(clf, "net_")
+
+
+def test_a_monitor_the_estimator_does_not_log_is_refused_before_the_first_epoch(tmp_path):
+    # The callbacks see the estimator's figures (val_score, not val_accuracy), and are told so before training.
+    X, y, Xv, yv = data()
+    clf = MLPClassifier((8,), max_iter=5, random_state=0)
+    seen = []
+    with pytest.raises(ValueError, match=r"ModelCheckpoint\(monitor='val_accuracy'\) watches 'val_accuracy', which "
+                                         r"this fit does not record: it records 'loss', 'lr', 'time', 'val_loss', "
+                                         r"'val_score'"):
+        clf.fit(X, y, validation_data=(Xv, yv),
+                callbacks=[lambda epoch, logs: seen.append(epoch), fastnet.ModelCheckpoint(tmp_path / "m",
+                                                                                         monitor="val_accuracy")])
+    assert seen == [] and clf.n_iter_ == 0

@@ -1,13 +1,16 @@
 """fastnet.ModelCheckpoint and fastnet.CSVLogger (fastnet/train/callbacks.py), and the callback protocol of fit."""
 
 import csv
+import math
 import os
 
 import numpy as np
 import pytest
 
 import fastnet
-from fastnet.train.callbacks import Callback, monitor_mode
+from fastnet.train.callbacks import Callback
+from fastnet.train.metrics import resolve_metrics
+from fastnet.train.monitoring import recorded_figures
 
 
 def classification(n=120, seed=0):
@@ -94,14 +97,36 @@ def test_callback_base_keeps_the_network_and_is_abstract():
         checkpoint(1, {"val_loss": 1.0})
 
 
-@pytest.mark.parametrize("monitor, mode, expected", [
-    ("val_loss", "auto", "min"), ("loss", "auto", "min"), ("val_accuracy", "auto", "max"),
-    ("val_acc", "auto", "max"), ("val_score", "auto", "max"), ("fmeasure", "auto", "max"), ("lr", "auto", "min"),
-    ("val_accuracy", "min", "min"), ("val_loss", "max", "max"),
+def figures_of(loss, metrics):
+    """What a fit with validation data records, for a network with ``loss``: train/monitoring.py's table."""
+    chosen = resolve_metrics(metrics, loss, 3)
+    return recorded_figures(chosen, chosen)
+
+
+CLASSIFICATION = figures_of("cross_entropy", ["accuracy", "top_k_accuracy", "log_loss"])
+REGRESSION = figures_of("mse", ["mae", "rmse", "r2"])
+
+
+@pytest.mark.parametrize("figures, monitor, mode, expected", [
+    (CLASSIFICATION, "val_loss", "auto", "min"), (CLASSIFICATION, "loss", "auto", "min"),
+    (CLASSIFICATION, "val_accuracy", "auto", "max"), (CLASSIFICATION, "accuracy", "auto", "max"),
+    (CLASSIFICATION, "val_top_k_accuracy", "auto", "max"), (CLASSIFICATION, "val_log_loss", "auto", "min"),
+    (REGRESSION, "val_mae", "auto", "min"), (REGRESSION, "rmse", "auto", "min"), (REGRESSION, "val_r2", "auto", "max"),
+    (CLASSIFICATION, "val_accuracy", "min", "min"), (CLASSIFICATION, "val_loss", "max", "max"),
+    (CLASSIFICATION, "lr", "min", "min"),
 ])
-def test_monitor_mode_follows_keras(monitor, mode, expected):
-    assert monitor_mode(monitor, mode, "X") == expected
-    assert fastnet.ModelCheckpoint("m.npz", monitor=monitor, mode=mode).mode == expected
+def test_mode_auto_takes_the_direction_of_the_monitored_figure(figures, monitor, mode, expected):
+    # Keras 3's rule: each metric's own direction (fastnet.METRICS), not a guess from its name ("r2" is a max).
+    checkpoint = fastnet.ModelCheckpoint("m.npz", monitor=monitor, mode=mode)
+    assert checkpoint.mode == mode   # resolved when a fit starts
+    checkpoint.check_monitor(figures)
+    assert checkpoint.mode == expected and checkpoint.best == (math.inf if expected == "min" else -math.inf)
+
+
+def test_mode_auto_on_a_figure_without_a_direction_is_refused():
+    with pytest.raises(ValueError, match=r"ModelCheckpoint\(monitor='lr'\): 'lr' is neither better smaller nor "
+                                         r"larger; pass mode='min' or mode='max'"):
+        fastnet.ModelCheckpoint("m.npz", monitor="lr").check_monitor(CLASSIFICATION)
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
@@ -194,17 +219,35 @@ def test_best_value_carries_over_to_the_next_fit(tmp_path):
 def test_a_monitor_missing_from_the_logs_names_the_keys_there_are(tmp_path):
     X, y = classification()
     net = net64()
-    with pytest.raises(ValueError, match=r"ModelCheckpoint: monitor='val_loss' is not in the logs of this "
-                                         r"epoch, which hold 'loss', 'lr', 'time' \(val_\* figures need "
-                                         r"validation_data or validation_split\)"):
+    start = net.params.copy()
+    with pytest.raises(ValueError, match=r"ModelCheckpoint\(monitor='val_loss'\) watches 'val_loss', which this "
+                                         r"fit does not record: it records 'loss', 'lr', 'time' \(val_\* figures "
+                                         r"need validation_data or validation_split\)"):
         net.fit(X, y, epochs=5, callbacks=[fastnet.ModelCheckpoint(tmp_path / "m.npz")])
-    once = net64()
-    once.fit(X, y, epochs=1)
-    np.testing.assert_array_equal(net.params, once.params)   # the first epoch ran, and is kept
-    assert os.listdir(tmp_path) == []
-    with pytest.raises(ValueError, match=r"monitor='val_los' is not in the logs.*'val_loss'"):
+    np.testing.assert_array_equal(net.params, start)   # refused before the first epoch: nothing trained
+    assert net._optimizer is None and os.listdir(tmp_path) == []
+    with pytest.raises(ValueError, match=r"monitor='val_los'\) watches 'val_los'.* it records 'loss', 'val_loss', "
+                                         r"'val_accuracy', 'lr', 'time'"):
         net.fit(X, y, epochs=1, validation_split=0.2,
                 callbacks=[fastnet.ModelCheckpoint(tmp_path / "m.npz", monitor="val_los")])
+    with pytest.raises(ValueError, match=r"monitor='val_mae'\) watches 'val_mae'.* it records 'loss', 'log_loss', "
+                                         r"'val_loss', 'val_log_loss', 'lr', 'time' \(a metric is recorded when "
+                                         r"fit\(metrics=\[...\]\) names it"):
+        net.fit(X, y, epochs=1, validation_split=0.2, metrics=["log_loss"],
+                callbacks=[fastnet.ModelCheckpoint(tmp_path / "m.npz", monitor="val_mae")])
+    np.testing.assert_array_equal(net.params, start)
+
+
+def test_a_checkpoint_called_by_hand_resolves_from_the_logs(tmp_path):
+    checkpoint = fastnet.ModelCheckpoint(tmp_path / "m.npz", monitor="loss")
+    checkpoint.set_network(net64())
+    checkpoint(1, {"loss": 2.0, "lr": 0.1})
+    checkpoint(2, {"loss": 3.0, "lr": 0.1})   # worse: not saved
+    assert checkpoint.mode == "min" and checkpoint.best == 2.0 and os.listdir(tmp_path) == ["m.npz"]
+    with pytest.raises(ValueError, match=r"'val_accuracy' is neither better smaller nor larger; pass mode="):
+        other = fastnet.ModelCheckpoint(tmp_path / "a.npz", monitor="val_accuracy")
+        other.set_network(net64())
+        other(1, {"val_accuracy": 0.5})   # no fit told it that an accuracy is better larger
 
 
 def test_a_path_naming_a_missing_figure(tmp_path):
@@ -332,3 +375,18 @@ def test_a_failed_checkpoint_keeps_the_best_value_of_the_file_there_is(tmp_path)
     checkpoint.set_network(net64())
     checkpoint(2, {"val_loss": 0.75})   # better than nothing saved: saved
     assert checkpoint.best == 0.75 and os.path.exists(tmp_path / "m.npz")
+
+
+def test_a_checkpoint_of_val_r2_keeps_the_largest(tmp_path):
+    # mode="auto" on R²: larger is better (METRICS), so each epoch that raises val_r2 is saved
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(96, 3))
+    Y = X @ np.array([[1.0], [-2.0], [0.5]]) + 0.3 * rng.normal(size=(96, 1))
+    net = fastnet.Network.mlp([3, 8, 1], dtype="float64", seed=1)
+    checkpoint = fastnet.ModelCheckpoint(tmp_path / "r2-{epoch}", monitor="val_r2")
+    h = net.fit(X, Y, optimizer=fastnet.SGD(lr=0.05), epochs=8, batch_size=8, metrics=["r2"],
+                validation_split=0.25, callbacks=[checkpoint])
+    assert checkpoint.mode == "max" and checkpoint.best == max(h.val_r2)
+    larger = running_best(h.val_r2, lambda value, best: value > best)
+    assert sorted(os.listdir(tmp_path)) == sorted(f"r2-{e}.npz" for e in larger)
+    assert larger != running_best(h.val_r2, lambda value, best: value < best)   # so that the direction shows

@@ -89,9 +89,12 @@ def test_a_pruning_callback_reports_the_monitored_figure_and_raises_trial_pruned
     assert trial.reports == [(1, h.loss[0]), (2, h.loss[1])]
     np.testing.assert_array_equal(net.params, twice.params)
 
-    with pytest.raises(ValueError, match=r"OptunaPruningCallback: monitor='val_loss' is not in the logs of this "
-                                         r"epoch, which hold 'loss', 'lr', 'time'"):
-        network().fit(X, y, epochs=1, callbacks=[fastnet.OptunaPruningCallback(Trial(prune_at=0))])
+    unfit = network()
+    start = unfit.params.copy()
+    with pytest.raises(ValueError, match=r"OptunaPruningCallback\(monitor='val_loss'\) watches 'val_loss', which "
+                                         r"this fit does not record: it records 'loss', 'lr', 'time'"):
+        unfit.fit(X, y, epochs=1, callbacks=[fastnet.OptunaPruningCallback(Trial(prune_at=0))])
+    np.testing.assert_array_equal(unfit.params, start)   # before the first epoch
     with pytest.raises(TypeError, match=r"trial must be an optuna.trial.Trial .*got str"):
         fastnet.OptunaPruningCallback("trial")
     with pytest.raises(TypeError, match=r"monitor must be the name of a logged figure"):

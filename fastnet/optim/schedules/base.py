@@ -7,6 +7,7 @@ import inspect
 from collections.abc import Callable
 from typing import Protocol, Union
 
+from ...checks.monitor import Figures
 from ...checks.scalars import check_real
 
 __all__ = ["HistoryLike", "LRSchedule", "LambdaLR", "LRScheduleLike", "as_schedule"]
@@ -37,6 +38,10 @@ class LRSchedule:
         ``fit`` calls it before the first epoch, so that a schedule too short
         for the run fails before any training rather than halfway.
         """
+
+    def check_monitor(self, figures: Figures) -> None:
+        """``fit`` calls it before the first epoch with the figures it records (fastnet/checks/monitor.py):
+        a schedule that watches one (``ReduceLROnPlateau``) raises ``ValueError`` if it is not there."""
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))

@@ -6,13 +6,13 @@ import math
 import warnings
 from typing import Literal
 
+from ...checks.monitor import Direction, Figures, Mode, check_monitor, figures_seen, resolve_monitor
 from ...checks.scalars import check_choice, check_int, check_real
 from .base import HistoryLike, LRSchedule
 
 __all__ = ["ReduceLROnPlateau"]
 
-#: The series of History that fit records and a plateau can watch ("auto": val_loss if there is one, else loss).
-MONITORS = ("auto", "loss", "val_loss", "val_accuracy")
+_WHO = "ReduceLROnPlateau"
 
 
 class ReduceLROnPlateau(LRSchedule):
@@ -29,22 +29,26 @@ class ReduceLROnPlateau(LRSchedule):
     (unless that changes it by ``eps`` or less), and cooldown starts.
 
     ``monitor`` is ``"val_loss"`` when ``fit`` has validation data, else
-    ``"loss"`` (``"auto"``, the default); ``"val_accuracy"`` wants ``mode="max"``.
-    Each ``fit`` starts afresh from the optimizer's ``lr``.
+    ``"loss"`` (``"auto"``, the default), or any figure the fit records: a
+    metric of ``fit(metrics=[...])`` (``"mae"``, ``"val_accuracy"``, ``"val_r2"``, ...).
+    ``mode="auto"`` (the default, Keras's) takes that figure's direction: "max"
+    for the accuracies and R², "min" for the losses, log_loss, MAE and RMSE
+    (fastnet.METRICS); ``"min"`` or ``"max"`` say it outright. A monitor the fit
+    does not record is a ValueError before the first epoch. Each ``fit`` starts
+    afresh from the optimizer's ``lr``.
 
     ``min_delta`` (fastnet 0.1, an absolute threshold in mode "min") is
     deprecated: it means ``threshold=min_delta, threshold_mode="abs"``.
     """
 
-    def __init__(self, factor: float = 0.1, patience: int = 10, *, mode: Literal["min", "max"] = "min",
+    def __init__(self, factor: float = 0.1, patience: int = 10, *, mode: Mode = "auto",
                  threshold: float = 1e-4, threshold_mode: Literal["rel", "abs"] = "rel", cooldown: int = 0,
                  min_lr: float = 0.0, eps: float = 1e-8,
-                 monitor: Literal["auto", "loss", "val_loss", "val_accuracy"] = "auto",
-                 min_delta: float | None = None) -> None:
+                 monitor: str = "auto", min_delta: float | None = None) -> None:
         if isinstance(factor, str):
             raise TypeError(f"factor must be a real number in (0, 1), got {factor!r} (mode is a keyword "
                             f"argument here: ReduceLROnPlateau(mode={factor!r}))")
-        self.mode = check_choice("mode", mode, ("min", "max"))
+        self.monitor, self.mode = check_monitor(_WHO, monitor, mode)
         self.factor = check_real("factor", factor, low=0.0, high=1.0, low_open=True, high_open=True)
         self.patience = check_int("patience", patience, low=0)
         if min_delta is not None:
@@ -59,27 +63,33 @@ class ReduceLROnPlateau(LRSchedule):
         self.cooldown = check_int("cooldown", cooldown, low=0)
         self.min_lr = check_real("min_lr", min_lr, low=0.0)
         self.eps = check_real("eps", eps, low=0.0)
-        self.monitor = check_choice("monitor", monitor, MONITORS)
+        self._told: tuple[str, Direction] | None = None   # the key and direction fit resolved
         self._restart(0.0)
+
+    def check_monitor(self, figures: Figures) -> None:
+        """Called by ``fit`` before its first epoch with what it records: a ValueError if ``monitor`` is not there."""
+        self._told = resolve_monitor(_WHO, self.monitor, self.mode, figures)
 
     def _restart(self, lr: float) -> None:
         self._current = lr
-        self._best = math.inf if self.mode == "min" else -math.inf
+        self._best: float | None = None   # inf (min) or -inf (max) once the direction is known
         self._bad_epochs = 0
         self._cooldown_left = 0
 
-    def _is_better(self, value: float) -> bool:
-        # torch's comparisons exactly (a NaN is never better)
-        if self.mode == "min":
+    def _is_better(self, value: float, direction: Direction) -> bool:
+        # torch's comparisons exactly (a NaN is never better), from torch's start at +-inf
+        if self._best is None:
+            self._best = math.inf if direction == "min" else -math.inf
+        if direction == "min":
             bar = self._best * (1.0 - self.threshold) if self.threshold_mode == "rel" else self._best - self.threshold
             return value < bar
         bar = self._best * (self.threshold + 1.0) if self.threshold_mode == "rel" else self._best + self.threshold
         return value > bar
 
-    def _step(self, value: float) -> float:
+    def _step(self, value: float, direction: Direction) -> float:
         """Take the monitored figure of the epoch just run; return the rate of the next (torch's ``step``)."""
         value = float(value)
-        if self._is_better(value):
+        if self._is_better(value, direction):
             self._best, self._bad_epochs = value, 0
         else:
             self._bad_epochs += 1
@@ -97,15 +107,14 @@ class ReduceLROnPlateau(LRSchedule):
         if epoch == 0:
             self._restart(base_lr)
             return self._current
-        return self._step(self._monitored(history)[-1])
+        key, direction = self._told if self._told is not None else self._hand_driven(history)
+        return self._step(getattr(history, key)[-1], direction)
 
-    def _monitored(self, history: HistoryLike) -> list[float]:
-        key = self.monitor
-        if key == "auto":
-            key = "val_loss" if getattr(history, "val_loss", None) else "loss"
-        series = getattr(history, key, None)
-        if not series:
-            raise ValueError(f"ReduceLROnPlateau(monitor={self.monitor!r}) watches {key!r}, which this fit does "
-                             f"not record (val_loss and val_accuracy need validation data; val_accuracy a "
-                             f"classification loss)")
-        return series   # type: ignore[no-any-return]
+    def _hand_driven(self, history: HistoryLike) -> tuple[str, Direction]:
+        """Outside ``fit`` (no check_monitor): the key and direction from the series the history holds."""
+        series = getattr(history, "history", None)
+        if isinstance(series, dict):
+            keys = [key for key, values in series.items() if values]
+        else:   # a HistoryLike of loss (and val_loss) only
+            keys = ["loss", *(["val_loss"] if getattr(history, "val_loss", None) else [])]
+        return resolve_monitor(_WHO, self.monitor, self.mode, figures_seen(keys))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 
+from ...checks.monitor import Figures
 from ...checks.scalars import check_int, check_real
 from .base import HistoryLike, LRSchedule
 from .decay import LinearLR
@@ -42,6 +43,10 @@ class SequentialLR(LRSchedule):
         i = bisect_right(self.milestones, epoch)
         start = self.milestones[i - 1] if i else 0
         return self.schedules[i].lr(epoch - start, base_lr, history)
+
+    def check_monitor(self, figures: Figures) -> None:
+        for schedule in self.schedules:
+            schedule.check_monitor(figures)
 
     def check_epochs(self, epochs: int) -> None:
         starts = [0, *self.milestones]
