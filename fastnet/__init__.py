@@ -12,7 +12,7 @@ from .io import load
 from .nn import ACTIVATIONS, INITIALIZERS, LOSSES, Activation, CustomLoss, Dense, Dropout, Loss, Network
 from .optim import LBFGS, OPTIMIZERS, SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop, schedules
 from .optim.schedules import (CosineAnnealingLR, ExponentialLR, LambdaLR, LinearLR, LinearWarmup, LRSchedule,
-                              OneCycleLR, ReduceLROnPlateau, SequentialLR, StepLR)
+                              OneCycleLR, PerBatch, ReduceLROnPlateau, SequentialLR, StepLR)
 from .reference import gradcheck
 from .runtime import blas as _blas
 from .runtime.config import get_include, show_config
@@ -33,5 +33,5 @@ __all__ = [
     "ModelCheckpoint", "CSVLogger", "OptunaPruningCallback", "METRICS", "Metric",
     # the learning-rate schedules (also fastnet.schedules.X)
     "LRSchedule", "LambdaLR", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR", "SequentialLR",
-    "LinearWarmup", "OneCycleLR", "ReduceLROnPlateau",
+    "LinearWarmup", "OneCycleLR", "PerBatch", "ReduceLROnPlateau",
 ]

@@ -102,6 +102,8 @@ def train_epoch(
     metric_flags: int = 0,  # int: fastnet._core.metrics.MetricFlag bits; 0 takes no metric sums
     top_k: int = 0,  # Py_ssize_t: k of top-k accuracy
     metric_acc: npt.NDArray[np.float64] | None = None,  # double[::1] (6 + 4 n_outputs,); IN/OUT when metric_flags
+    lr_table: npt.NDArray[np.float64] | None = None,  # const double[::1] (n_batches,): a rate per batch; IN
+    lr_slot: int = 0,  # Py_ssize_t: where in hyper the rate goes
 ) -> tuple[float, int]: ...  # (double mean loss, int EpochStatus)
 def init_params(
     params: _Floats,  # floating[::1] (n_params,); OUT

@@ -490,7 +490,8 @@ def train_epoch(Architecture arch, floating[::1] params, floating[::1] grads,
                 Py_ssize_t[::1] order, bint shuffle, uint64_t[::1] rng,
                 int optimizer, const double[::1] hyper, floating[:, ::1] state,
                 long long[::1] step, double max_norm, bint check_grads=False,
-                int metric_flags=0, Py_ssize_t top_k=0, double[::1] metric_acc=None):
+                int metric_flags=0, Py_ssize_t top_k=0, double[::1] metric_acc=None,
+                const double[::1] lr_table=None, Py_ssize_t lr_slot=0):
     """One epoch of mini-batch training (docs/MATH.md, "An epoch"), in one nogil block.
 
     weights: empty for unweighted training, else one weight per row (each batch's
@@ -506,7 +507,9 @@ def train_epoch(Architecture arch, floating[::1] params, floating[::1] grads,
     give EPOCH_NONFINITE_PARAMS, then an optimizer state that is not finite
     EPOCH_NONFINITE_STATE. metric_flags (fastnet._core.metrics.MetricFlag bits):
     each batch's metric sums, from its outputs before its update, are added to
-    metric_acc (6 + 4 n_outputs doubles). Returns (mean loss, status).
+    metric_acc (6 + 4 n_outputs doubles). lr_table: None, or one learning rate per
+    batch of the epoch (a PerBatch schedule's), put in hyper[lr_slot] before each
+    batch's update (a copy of hyper: the caller's is not written). Returns (mean loss, status).
     """
     cdef const ArchC* a = &arch.c
     cdef Py_ssize_t n = X.shape[0], n0 = a.sizes[0], k = a.sizes[a.n_layers]
@@ -530,6 +533,17 @@ def train_epoch(Architecture arch, floating[::1] params, floating[::1] grads,
     # Plain SGD keeps no state rows: nothing to point at, and nothing is read.
     cdef floating* state_ptr = &state[0, 0] if state.shape[0] > 0 and state.shape[1] > 0 else NULL
     cdef double* acc = &metric_acc[0] if metric_flags else NULL
+    # A per-batch rate goes into a copy of the hyperparameters, which the update reads.
+    cdef double scheduled[16]
+    cdef const double* hyper_ptr = &hyper[0]
+    cdef const double* rates = NULL
+    cdef Py_ssize_t batch = 0
+    if lr_table is not None:
+        if hyper.shape[0] > 16 or not 0 <= lr_slot < hyper.shape[0] or lr_table.shape[0] < (n + batch_size - 1) // batch_size:
+            raise ValueError("lr_table needs one rate per batch, lr_slot a place in hyper (at most 16)")
+        memcpy(scheduled, &hyper[0], hyper.shape[0] * sizeof(double))
+        hyper_ptr = scheduled
+        rates = &lr_table[0]
     with nogil:
         if shuffle:
             shuffled_order(n, &order[0], &rng_state)
@@ -581,7 +595,10 @@ def train_epoch(Architecture arch, floating[::1] params, floating[::1] grads,
                 status = EPOCH_NONFINITE_GRADS
                 break
             t += 1
-            optimizer_step(optimizer, &hyper[0], t, P, &params[0], &grads[0], state_ptr)
+            if rates != NULL:
+                scheduled[lr_slot] = rates[batch]
+            batch += 1
+            optimizer_step(optimizer, hyper_ptr, t, P, &params[0], &grads[0], state_ptr)
             total += value * w_batch
             total_weight += w_batch
             s += m

@@ -29,7 +29,7 @@ from ..checks.arrays import Floats, as_sample_weight
 from ..checks.monitor import auto_monitor
 from ..checks.scalars import check_bool, check_int, check_real, check_seed
 from ..optim.optimizers import Optimizer, default_optimizer, make_optimizer
-from ..optim.schedules import LRSchedule, as_schedule
+from ..optim.schedules import LRSchedule, PerBatch, as_schedule
 from ..runtime.caller import warn_caller
 from ..runtime.threads import blas_threads
 from .buffers import Buffers
@@ -42,6 +42,7 @@ from .monitoring import recorded_figures, tell_monitors
 from .progress import Progress, make_progress
 from .python_epoch import PythonLossEpoch
 from .python_loss import is_python_loss
+from .schedule_rates import check_per_batch, checked_rates
 from .validation import hard_classes, validation_rows
 
 __all__ = ["fit"]
@@ -212,6 +213,7 @@ class _Loop:
         self.scheduled_hyper = (np.empty(len(optimizer.hyper_names)) if plan.lr_schedule is not None
                                 else _NO_SCHEDULE)
         self.lr_index = optimizer.hyper_names.index("lr")
+        self.rates: npt.NDArray[np.float64] | None = None   # a PerBatch schedule's, one per batch of the epoch
         self.warned_val = False
         # A full-batch optimizer (L-BFGS) runs its own epoch phase: train/full_batch.py; so does
         # a loss written in Python (a CustomLoss), one Python call per batch: train/python_epoch.py.
@@ -239,6 +241,9 @@ class _Loop:
         schedule = self.plan.lr_schedule
         if schedule is None:
             return hyper, self.optimizer.lr
+        if isinstance(schedule, PerBatch):   # the kernel reads each batch's rate from self.rates
+            self.rates = checked_rates(schedule.rates(epoch - 1, self.batches_per_epoch, self.base_lr), epoch)
+            return hyper, float(self.rates[0])
         # The one check of a scheduled rate: it reaches the kernel from here alone.
         lr = check_real("lr from lr_schedule", schedule.lr(epoch - 1, self.base_lr, self.history),
                         low=0.0, low_open=True)
@@ -263,7 +268,8 @@ class _Loop:
         loss, status = _engine.train_epoch(
             net._arch, net._params, net._grads, plan.X, plan.Y, plan.weights, self.work, plan.batch_size,
             self.order, plan.shuffle, net._shuffle_state, optimizer.kernel_id, hyper,
-            state, self.step, plan.max_norm, self.rollback is None, *self.metrics.start_epoch())
+            state, self.step, plan.max_norm, self.rollback is None, *self.metrics.start_epoch(),
+            self.rates, self.lr_index)
         epoch_start_t, optimizer.t = optimizer.t, int(self.step[0])
         if status != _engine.EpochStatus.EPOCH_OK:
             self._diverged(epoch, epoch_start_t, state, lr)
@@ -330,6 +336,7 @@ def fit(net: Any, X: Any, Y: Any, optimizer: Any = None, *, progress: Any = Fals
     plan = _check_arguments(net, X, Y, **options)
     check_full_batch(net._optimizer if optimizer is None else optimizer, options.get("batch_size"),
                      plan.X.shape[0], plan.lr_schedule, plan.max_norm)
+    check_per_batch(plan.lr_schedule, plan.epochs, plan.X.shape[0], plan.batch_size)
     checked_metrics = _Metrics(net, plan, metrics)
     tell_monitors([plan.lr_schedule, *plan.callbacks],
                   recorded_figures(checked_metrics.training, checked_metrics.validation))

@@ -162,6 +162,9 @@ class PythonLossEpoch:
             if plan.max_norm > 0:
                 self._clip(grads, plan.max_norm)
             t += 1
+            if loop.rates is not None:   # a PerBatch schedule: this batch's rate, as the epoch kernel takes it
+                hyper = hyper.copy()
+                hyper[loop.lr_index] = loop.rates[s // b]
             _optimizers.step(optimizer.kernel_id, hyper, t, params, grads, state)
             loop.step[0] = optimizer.t = t
             total += value * w_batch

@@ -7,6 +7,9 @@ import inspect
 from collections.abc import Callable
 from typing import Protocol, Union
 
+import numpy as np
+import numpy.typing as npt
+
 from ...checks.monitor import Figures
 from ...checks.scalars import check_real
 
@@ -31,6 +34,17 @@ class LRSchedule:
 
     def lr(self, epoch: int, base_lr: float, history: HistoryLike) -> float:
         return base_lr
+
+    def lr_steps(self, steps: npt.NDArray[np.int64], base_lr: float) -> npt.NDArray[np.float64]:
+        """The rates of many steps at once, for :class:`PerBatch` (the closed-form schedules).
+
+        A schedule that reads the history or calls Python per step has none:
+        per-batch rates are computed by NumPy before each epoch, never by
+        Python per batch.
+        """
+        raise TypeError(f"{type(self).__name__} has no closed form to give every batch its rate (it reads the "
+                        "history or calls Python per step): PerBatch takes StepLR, ExponentialLR, "
+                        "CosineAnnealingLR, LinearLR, OneCycleLR, SequentialLR and LinearWarmup of these")
 
     def check_epochs(self, epochs: int) -> None:
         """Raise ``ValueError`` if this schedule has no rate for some of ``fit``'s ``epochs``.

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+import numpy.typing as npt
+
 from ...checks.scalars import check_int, check_real
 from .base import HistoryLike, LRSchedule
 
@@ -20,6 +23,9 @@ class StepLR(LRSchedule):
     def lr(self, epoch: int, base_lr: float, history: HistoryLike) -> float:
         return base_lr * self.gamma ** (epoch // self.step_size)
 
+    def lr_steps(self, steps: npt.NDArray[np.int64], base_lr: float) -> npt.NDArray[np.float64]:
+        return base_lr * self.gamma ** (steps // self.step_size).astype(np.float64)
+
 
 class ExponentialLR(LRSchedule):
     """``base_lr * gamma ** epoch``."""
@@ -29,6 +35,9 @@ class ExponentialLR(LRSchedule):
 
     def lr(self, epoch: int, base_lr: float, history: HistoryLike) -> float:
         return base_lr * self.gamma ** epoch
+
+    def lr_steps(self, steps: npt.NDArray[np.int64], base_lr: float) -> npt.NDArray[np.float64]:
+        return base_lr * self.gamma ** steps.astype(np.float64)
 
 
 class CosineAnnealingLR(LRSchedule):
@@ -42,6 +51,10 @@ class CosineAnnealingLR(LRSchedule):
         if epoch >= self.T_max:
             return self.eta_min
         return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * epoch / self.T_max)) / 2
+
+    def lr_steps(self, steps: npt.NDArray[np.int64], base_lr: float) -> npt.NDArray[np.float64]:
+        rates = self.eta_min + (base_lr - self.eta_min) * (1 + np.cos(np.pi * steps / self.T_max)) / 2
+        return np.where(steps >= self.T_max, self.eta_min, rates)
 
 
 class LinearLR(LRSchedule):
@@ -63,3 +76,7 @@ class LinearLR(LRSchedule):
         # torch's closed form, in its order of operations
         return base_lr * (self.start_factor
                           + (self.end_factor - self.start_factor) * min(self.total_iters, epoch) / self.total_iters)
+
+    def lr_steps(self, steps: npt.NDArray[np.int64], base_lr: float) -> npt.NDArray[np.float64]:
+        return base_lr * (self.start_factor + (self.end_factor - self.start_factor)
+                          * np.minimum(self.total_iters, steps) / self.total_iters)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import math
 from typing import Literal
 
+import numpy as np
+import numpy.typing as npt
+
 from ...checks.scalars import check_bool, check_choice, check_int, check_real
 from .base import HistoryLike, LRSchedule
 
@@ -71,6 +74,23 @@ class OneCycleLR(LRSchedule):
                 return (lr_to - lr_from) * pct + lr_from
             start = end
         raise AssertionError("unreachable: the last phase takes every epoch")
+
+    def lr_steps(self, steps: npt.NDArray[np.int64], base_lr: float) -> npt.NDArray[np.float64]:
+        if steps.size and steps.max() >= self.total_steps:
+            raise ValueError(f"OneCycleLR has total_steps={self.total_steps}; step {int(steps.max())} "
+                             f"(0-based) is past its end")
+        rates = np.empty(steps.shape)
+        ends = np.array([end for end, _, _ in self._phases])
+        phase = np.minimum(np.searchsorted(ends, steps, side="left"), len(self._phases) - 1)
+        starts = np.concatenate([[0.0], ends[:-1]])
+        for i, (end, lr_from, lr_to) in enumerate(self._phases):
+            chosen = phase == i
+            pct = (steps[chosen] - starts[i]) / (end - starts[i])
+            if self.anneal_strategy == "cos":
+                rates[chosen] = lr_to + (lr_from - lr_to) / 2.0 * (np.cos(np.pi * pct) + 1)
+            else:
+                rates[chosen] = (lr_to - lr_from) * pct + lr_from
+        return rates
 
     def check_epochs(self, epochs: int) -> None:
         if epochs > self.total_steps:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 
+import numpy as np
+import numpy.typing as npt
+
 from ...checks.monitor import Figures
 from ...checks.scalars import check_int, check_real
 from .base import HistoryLike, LRSchedule
@@ -47,6 +50,15 @@ class SequentialLR(LRSchedule):
     def check_monitor(self, figures: Figures) -> None:
         for schedule in self.schedules:
             schedule.check_monitor(figures)
+
+    def lr_steps(self, steps: npt.NDArray[np.int64], base_lr: float) -> npt.NDArray[np.float64]:
+        which = np.searchsorted(self.milestones, steps, side="right")   # bisect_right, as lr
+        rates = np.empty(steps.shape)
+        for i, schedule in enumerate(self.schedules):
+            chosen = which == i   # each asked, even with no step: one without a closed form says so at once
+            start = self.milestones[i - 1] if i else 0
+            rates[chosen] = schedule.lr_steps(steps[chosen] - start, base_lr)
+        return rates
 
     def check_epochs(self, epochs: int) -> None:
         starts = [0, *self.milestones]
