@@ -49,7 +49,7 @@ def predict(
     out: _Floats,  # floating[:, ::1] (n, n_outputs); OUT
     work: _Floats,  # floating[::1] (workspace_size(capacity),): scratch
     capacity: int,  # Py_ssize_t: rows per chunk
-) -> None: ...
+) -> bool: ...  # every output finite
 def loss(
     arch: Architecture,
     params: _Floats,  # const floating[::1]; IN

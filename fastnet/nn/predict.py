@@ -79,11 +79,11 @@ def predict(net: Network, X: npt.ArrayLike, out: Any = None, check_input: bool =
         capacity = net._chunk(n)
         work = net._workspace(capacity)
         if n <= net._rows_without_blas:
-            _engine.predict(net._arch, net._params, features, result, work, capacity)
+            finite = _engine.predict(net._arch, net._params, features, result, work, capacity)
         else:
             with blas_threads(net._n_threads):
-                _engine.predict(net._arch, net._params, features, result, work, capacity)
-    if not _engine.all_finite(result.reshape(-1)):
+                finite = _engine.predict(net._arch, net._params, features, result, work, capacity)
+    if not finite:
         if not check_input:
             as_features(X, net.n_features, net.dtype)   # a non-finite X: the error that names it
         net._check_finite_result(result, "output")   # else an overflow: raises, saying what to do
