@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from ..nn.init import INITIALIZERS
 from ._compat import check_random_state
 from ._solvers import ACTIVATIONS, LEARNING_RATES, OWNER_OF, SOLVERS
 
@@ -54,6 +55,9 @@ def _check_choices(est: _BaseMLP) -> None:
     _one_of("activation", est.activation, ACTIVATIONS)
     _one_of("solver", est.solver, SOLVERS)
     _one_of("learning_rate", est.learning_rate, LEARNING_RATES)
+    # None (the activation's default) or a full name: not the aliases Network.mlp also takes.
+    if est.init is not None and (not isinstance(est.init, str) or est.init not in INITIALIZERS):
+        raise ValueError(f"init must be None or one of {', '.join(map(repr, INITIALIZERS))}, got {est.init!r}")
 
 
 def _real(est: _BaseMLP, name: str, low: float, high: float = np.inf, *,
