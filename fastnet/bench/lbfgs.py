@@ -149,7 +149,7 @@ def compare_lbfgs(problem: LBFGSProblem, max_iter: int = 200, repeats: int = 3, 
         optimizers.append(optimizer)
 
     def sklearn_fit() -> None:
-        _copy_parameters(start, est)   # (outside the timing would be fairer by microseconds)
+        _copy_parameters(start, est)   # each fit resets its start inside the timing (microseconds), as fastnet_fit
         est.fit(X, y)
 
     exceptions: Any = importlib.import_module("sklearn.exceptions")

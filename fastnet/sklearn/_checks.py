@@ -32,6 +32,10 @@ def check_params(est: _BaseMLP) -> list[int]:
     _check_numbers(est)
     _check_dtype(est.dtype)
     _check_optimizer_options(est.optimizer_options, est.solver)
+    if est.solver == "lbfgs" and est.dropout:
+        # fit evaluates a full-batch optimizer's loss without masks: the rate would never be trained with.
+        raise ValueError(f"dropout={est.dropout!r} does not apply to solver='lbfgs': its line search needs a loss "
+                         "without random masks; use dropout=0.0 or a stochastic solver")
     return sizes
 
 
