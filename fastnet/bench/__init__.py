@@ -28,7 +28,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Time one training epoch of each workload with fastnet, the pure-Python reference, "
                     "hand-written NumPy, PyTorch, JAX, scikit-learn (when installed) and a hand-written C "
                     "loop (batch 1, when a C compiler is there), on one thread, and print the ratios; "
-                    "then Network.predict against ONNX Runtime and NumPy.")
+                    "then Network.predict against ONNX Runtime and NumPy, and fastnet.LBFGS against "
+                    "scikit-learn's solver='lbfgs' (when scikit-learn is a peer).")
     p.add_argument("--quick", action="store_true", help="fewer repeats (a rougher, faster measurement)")
     p.add_argument("--workloads", default=",".join(WORKLOADS),
                    help=f"comma-separated, from {', '.join(WORKLOADS)} (default: all)")

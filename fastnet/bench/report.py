@@ -5,7 +5,8 @@ rate, then each (workload, dtype) with its peers taking turns
 (fastnet/bench/timing.py) and fit's memory (fastnet/bench/memory.py), then,
 with ``threads``, the scaling rows (fastnet/bench/scaling.py), then, when
 scikit-learn is a peer, prediction with an imported scikit-learn model
-(fastnet/bench/sklearn_predict.py).
+(fastnet/bench/sklearn_predict.py) and L-BFGS against scikit-learn's
+(fastnet/bench/lbfgs.py).
 :func:`check_targets` reads the issue's targets against it, and
 fastnet/bench/text.py prints it. The dict is what ``--json`` writes.
 """
@@ -25,6 +26,7 @@ import numpy as np
 from .._version import __version__
 from ..runtime.cpu import blas_kernel, forced_kernel_warning
 from . import peers as _peers
+from .lbfgs import lbfgs_section
 from .memory import fit_memory
 from .peers import Clock
 from .prediction import measure_prediction
@@ -126,6 +128,8 @@ def run(workloads: str | Sequence[str] | None = None, dtypes: Sequence[str] = ("
             report["sklearn_predict"] = prediction_speedup(
                 dtype=dtypes[0], repeats=settings.min_repeats + 2, min_seconds=0.01 if quick else 0.03,
                 seed=seed, clock=settings.clock)
+        if "sklearn" in settings.peers:   # skipped, with the reason, when scikit-learn is not installed
+            report["lbfgs"] = lbfgs_section(quick=quick, seed=seed, clock=settings.clock, log=settings.log)
     report["load_average_end"] = _load_average()
     report["targets"] = check_targets(report)
     return report

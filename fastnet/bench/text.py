@@ -26,6 +26,7 @@ def format_report(report: Report) -> str:
     lines += _threads_section(report)
     lines += _blas_threads_section(report)
     lines += _sklearn_predict_section(report)
+    lines += _lbfgs_section(report)
     lines += _targets_section(report)
     return "\n".join(lines)
 
@@ -274,6 +275,26 @@ def _sklearn_predict_section(report: Report) -> list[str]:
                 "fastnet's predict of Network.from_sklearn(est) (time per call):",
             *_table(["model", "dtype", "rows", f"sklearn {first['sklearn_method']}", "fastnet predict",
                      "sklearn / fastnet", "max |difference|"], cells, right={2, 3, 4, 5, 6})]
+
+
+def _lbfgs_section(report: Report) -> list[str]:
+    """fastnet.LBFGS against scikit-learn's solver="lbfgs": the objective each reached, time per fit (bench/lbfgs.py)."""
+    section = report.get("lbfgs")
+    if section is None:
+        return []
+    if "skipped" in section:
+        return ["", f"L-BFGS against scikit-learn: skipped ({section['skipped']})"]
+    rows = section["rows"]
+    cells = [[r["problem"], "-".join(map(str, r["sizes"])), str(r["n_samples"]),
+              f"{r['fastnet_iterations']} / {r['sklearn_iterations']}", f"{r['fastnet_loss']:.5g}",
+              f"{r['sklearn_loss']:.5g}", _fmt_time(r["fastnet_seconds"]), _fmt_time(r["sklearn_seconds"]),
+              _fmt_ratio(r["speedup"])] for r in rows]
+    return ["", f"L-BFGS: fastnet.LBFGS against scikit-learn's solver=\"lbfgs\" from the same start, alpha "
+                f"{rows[0]['alpha']:g}, max_iter {section['max_iter']}, float64, one thread;",
+            "the loss is scikit-learn's objective (mean data loss + alpha/(2n) ||W||^2) for both; iterations "
+            f"fastnet / sklearn; time per fit, best of {section['repeats']}:",
+            *_table(["problem", "sizes", "rows", "iterations", "fastnet loss", "sklearn loss", "fastnet fit",
+                     "sklearn fit", "sklearn / fastnet"], cells, right={2, 3, 4, 5, 6, 7, 8})]
 
 
 def _targets_section(report: Report) -> list[str]:

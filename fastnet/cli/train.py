@@ -22,7 +22,7 @@ from ..nn.activations import ACTIVATIONS
 from ..nn.init import INITIALIZERS
 from ..nn.losses import LOSSES, Loss
 from ..nn.network import Network
-from ..optim.optimizers import OPTIMIZERS
+from ..optim.optimizers import FULL_BATCH, OPTIMIZERS, Optimizer
 from .messages import CLIError, info
 from .options import (Subcommands, add_delimiter, add_no_progress, add_seed, fraction, hidden_widths, int_at_least,
                       open_fraction, positive_float)
@@ -31,6 +31,9 @@ from .tables import read_table
 from .targets import MAX_AUTO_CLASSES, EncodedTarget, TargetArray, encode_target, predicted_values
 
 __all__ = ["register", "run"]
+
+_DEFAULT_LR = 1e-3           # of the per-batch optimizers; L-BFGS keeps its own (1.0)
+_DEFAULT_BATCH_SIZE = 32     # of the per-batch optimizers; L-BFGS takes every training row
 
 
 def register(commands: Subcommands) -> None:
@@ -53,13 +56,18 @@ def register(commands: Subcommands) -> None:
     parser.add_argument("--quantile", type=open_fraction, default=None, metavar="Q",
                         help="with --loss quantile: the share of targets the prediction should lie "
                              "above (default: 0.5, the median)")
-    parser.add_argument("--optimizer", choices=list(OPTIMIZERS), default="adam",
-                        help="the update rule, with torch.optim's defaults but for --lr (default: adam)")
-    parser.add_argument("--lr", type=positive_float, default=1e-3, help="the learning rate (default: 0.001)")
+    parser.add_argument("--optimizer", choices=[*OPTIMIZERS, *FULL_BATCH], default="adam",
+                        help="the update rule, with torch.optim's defaults but for --lr; lbfgs trains on "
+                             "the full batch (every training row in each step; --batch-size must not be "
+                             "given) and stops early when it converges (default: adam)")
+    parser.add_argument("--lr", type=positive_float, default=None,
+                        help="the learning rate; with lbfgs the scale of its first trial step "
+                             f"(default: {_DEFAULT_LR}; with lbfgs: 1.0, the full quasi-Newton step)")
     parser.add_argument("--epochs", type=int_at_least(0), default=50,
-                        help="passes over the training rows (default: 50)")
-    parser.add_argument("--batch-size", type=int_at_least(1), default=32,
-                        help="rows per optimizer step (default: 32)")
+                        help="passes over the training rows; with lbfgs: iterations (default: 50)")
+    # None = not given: a batch size given with lbfgs is refused (_optimizer), not silently ignored.
+    parser.add_argument("--batch-size", type=int_at_least(1), default=None,
+                        help=f"rows per optimizer step (default: {_DEFAULT_BATCH_SIZE}; with lbfgs: all)")
     parser.add_argument("--dropout", type=fraction, default=0.0, metavar="P",
                         help="the rate of a dropout after every hidden layer, in [0, 1): that share of "
                              "its units is zeroed in each training batch (default: 0.0, none)")
@@ -107,6 +115,7 @@ def run(args: argparse.Namespace) -> int:
     _check_out_path(args.out)
     if args.quantile is not None and args.loss != "quantile":
         raise CLIError(f"--quantile {args.quantile} needs --loss quantile, got --loss {args.loss}")
+    optimizer, batch_size = _optimizer(args)
     data = _read_training_data(args.data, args.target, args.loss, args.delimiter)
     split = _split_rows(data, args.validation_split, args.seed)
     scaling = Standardisation.fit(split.X_train, split.y_train, scale_target=data.target.scalable,
@@ -115,10 +124,30 @@ def run(args: argparse.Namespace) -> int:
                       loss=_loss(data.target.loss, args.quantile), dtype=args.dtype, seed=args.seed,
                       init=None if args.init == "auto" else args.init, dropout=args.dropout)
     _describe(args, data, split, net)
-    _fit(net, args, scaling, split)
+    _fit(net, args, scaling, split, optimizer, batch_size)
     _report(net, data.target, scaling, split)
     _save(net, args, data, scaling)
     return 0
+
+
+def _optimizer(args: argparse.Namespace) -> tuple[Optimizer, int | None]:
+    """The optimizer and batch size the options ask for; a full-batch one refuses mini-batch options."""
+    if args.optimizer in FULL_BATCH:
+        if args.batch_size is not None:
+            raise CLIError(f"--batch-size {args.batch_size} does not apply to --optimizer {args.optimizer}: "
+                           "it trains on the full batch (leave --batch-size out)", code=2)
+        if args.dropout:
+            # fit evaluates a full-batch optimizer's loss without masks (its line search needs one
+            # deterministic objective), so the rate would be saved but never trained with.
+            raise CLIError(f"--dropout {args.dropout} does not apply to --optimizer {args.optimizer}: "
+                           "its line search needs a loss without random masks (leave --dropout out)", code=2)
+        optimizer = FULL_BATCH[args.optimizer]()
+        if args.lr is not None:
+            optimizer.lr = args.lr
+        return optimizer, None
+    lr = _DEFAULT_LR if args.lr is None else args.lr
+    batch_size = _DEFAULT_BATCH_SIZE if args.batch_size is None else args.batch_size
+    return OPTIMIZERS[args.optimizer](lr=lr), batch_size
 
 
 def _loss(name: str, quantile: float | None) -> Loss:
@@ -167,16 +196,20 @@ def _describe(args: argparse.Namespace, data: TrainingData, split: Split, net: N
     info(f"network: {net}")
 
 
-def _fit(net: Network, args: argparse.Namespace, scaling: Standardisation, split: Split) -> None:
+def _fit(net: Network, args: argparse.Namespace, scaling: Standardisation, split: Split, optimizer: Optimizer,
+         batch_size: int | None) -> None:
     """Train on the standardised rows; fit keeps the best epoch when early stopping ends it."""
     X_train, y_train = scaling.transform(split.X_train, split.y_train)
     val = scaling.transform(split.X_val, split.y_val) if split.n_val else None
-    history = net.fit(X_train, y_train, optimizer=OPTIMIZERS[args.optimizer](lr=args.lr), epochs=args.epochs,
-                      batch_size=args.batch_size, validation_data=val, early_stopping=args.early_stopping,
-                      progress=not args.no_progress)
+    history = net.fit(X_train, y_train, optimizer=optimizer, epochs=args.epochs, batch_size=batch_size,
+                      validation_data=val, early_stopping=args.early_stopping, progress=not args.no_progress)
     if history.interrupted:
         info("training interrupted; saving the network as it is")
-    if history.stopped_early:
+    # fit marks L-BFGS's convergence as an early stop too: say which rule ended the run.
+    stop_reason = getattr(optimizer, "stop_reason", None)
+    if stop_reason is not None:
+        info(f"{args.optimizer} stopped after {len(history)} iterations: its {stop_reason} rule was met")
+    elif history.stopped_early:
         info(f"early stopping after epoch {len(history)}; kept the best epoch ({history.best_epoch})")
 
 

@@ -5,15 +5,22 @@ The modules fastnet reads are ``nn.Linear`` and, after it, the activations of
 ``ReLU``, ``LeakyReLU(negative_slope)``, ``Sigmoid``, ``Tanh``,
 ``Softmax(dim=1 or -1)``, ``GELU(approximate='none')`` (fastnet's ``gelu``)
 and ``GELU(approximate='tanh')`` (``gelu_tanh``), ``SiLU``, ``ELU(alpha)``,
-``Softplus(beta, threshold)``; ``nn.Identity`` is skipped. Each Linear and
-the activation after it are one :class:`~fastnet.Dense` layer:
+``Softplus(beta, threshold)``; ``nn.Identity`` is skipped; ``nn.Dropout(p)``
+is a :class:`~fastnet.Dropout` of the same rate (both are inverted dropout,
+the identity in evaluation). Each Linear and the activation after it are one
+:class:`~fastnet.Dense` layer:
 
 - a Linear with no activation after it is a layer with ``identity``;
 - a Linear built with ``bias=False`` gets zero biases (the same function);
 - an activation that follows another activation (or comes before the first
   Linear) gets a layer of its own whose weights are the identity matrix and
   whose biases are zero, so that the network computes exactly what the
-  module does; :func:`to_torch` gives it back as such a Linear.
+  module does; :func:`to_torch` gives it back as such a Linear;
+- a Dropout closes the layer before it (fastnet's Dropout drops a layer's
+  output), so an activation after it starts a layer of its own as above, and
+  the network computes what the module computes in ``train()`` too. A Dropout
+  before the first Linear (on the inputs), after the last layer, or right
+  after another Dropout has no fastnet equivalent and is refused.
 
 fastnet's ``W`` is (n_in, n_out), torch's ``weight`` (n_out, n_in): the
 copies are transposes, value for value. The network's loss, unless ``loss=``
@@ -58,7 +65,8 @@ TORCH_ACTIVATIONS: dict[str, tuple[str, Callable[[dict[str, float]], dict[str, A
     "softplus": ("Softplus", lambda p: {"beta": p["beta"], "threshold": p["threshold"]}),
 }
 
-_SUPPORTED = ", ".join(["Linear", *dict.fromkeys(name for name, _ in TORCH_ACTIVATIONS.values()), "Identity"])
+_SUPPORTED = ", ".join(["Linear", *dict.fromkeys(name for name, _ in TORCH_ACTIVATIONS.values()), "Identity",
+                        "Dropout"])
 _TORCH_DTYPES: dict[str, np.dtype[Any]] = {"torch.float32": np.dtype(np.float32), "torch.float64": np.dtype(np.float64)}
 
 
@@ -86,24 +94,28 @@ def _activation(module: Any) -> Activation:
 
 
 def _kind(nn: Any, module: Any) -> str:
-    """"linear", "skip" or "activation"; anything else is refused, naming what is supported."""
+    """"linear", "skip", "dropout" or "activation"; anything else is refused, naming what is supported."""
     cls = type(module)
     if cls is nn.Linear:
         return "linear"
     if cls is nn.Identity:
         return "skip"
+    if cls is nn.Dropout:
+        return "dropout"
     if any(cls is getattr(nn, name) for name, _ in TORCH_ACTIVATIONS.values()):
         return "activation"
     raise ValueError(f"{cls.__module__}.{cls.__qualname__} has no fastnet equivalent; supported: {_SUPPORTED}")
 
 
-def _layers(nn: Any, module: Any) -> list[tuple[Any, Activation]]:
-    """(Linear or the width of an identity layer, activation) for each fastnet layer of the Sequential."""
+def _layers(nn: Any, module: Any) -> tuple[list[tuple[Any, Activation]], dict[int, Dropout]]:
+    """(Linear or the width of an identity layer, activation) for each fastnet layer of the Sequential,
+    and the Dropout after each layer that has one (by the layer's index)."""
     children = list(module)
     widths = [m.in_features for m in children if type(m) is nn.Linear]
     if not widths:
         raise ValueError(f"the Sequential has no nn.Linear (modules: {[type(m).__name__ for m in children]})")
     out: list[tuple[Any, Activation]] = []
+    drops: dict[int, Dropout] = {}
     open_linear = False   # the last layer is a Linear that has no activation yet
     for i, child in enumerate(children):
         try:
@@ -118,9 +130,27 @@ def _layers(nn: Any, module: Any) -> list[tuple[Any, Activation]]:
                 else:   # after another activation, or before any Linear: a layer that passes x through
                     out.append((_width(out[-1][0]) if out else widths[0], activation))
                 open_linear = False
+            elif kind == "dropout":
+                drops[_dropout_place(out, drops)] = Dropout(float(child.p))
+                open_linear = False   # an activation after the Dropout acts on the dropped output
         except (ValueError, TypeError) as exc:
             raise type(exc)(f"module {i} of the Sequential ({type(child).__name__}): {exc}") from None
-    return out
+    if len(out) - 1 in drops:
+        i = len(children) - 1 - [type(m) for m in reversed(children)].index(nn.Dropout)
+        raise ValueError(f"module {i} of the Sequential (Dropout) drops the network's outputs; fastnet's "
+                         "Dropout sits between two layers (remove it: it is the identity in eval())")
+    return out, drops
+
+
+def _dropout_place(out: list[tuple[Any, Activation]], drops: dict[int, Dropout]) -> int:
+    """The index of the layer whose output a Dropout read now drops."""
+    if not out:
+        raise ValueError("a Dropout before the first Linear drops the inputs; fastnet's Dropout drops a "
+                         "layer's output")
+    if len(out) - 1 in drops:
+        raise ValueError(f"a second Dropout on one layer's output (after {drops[len(out) - 1]!r}); "
+                         "fastnet has one per layer: use one Dropout with the combined rate")
+    return len(out) - 1
 
 
 def _width(item: Any) -> int:
@@ -169,21 +199,24 @@ def from_torch(module: Any, dtype: npt.DTypeLike | None = None, loss: Loss | str
     ``binary_cross_entropy`` after a final Sigmoid, else ``mse``. Raises
     TypeError for anything but an ``nn.Sequential``, and ValueError naming the
     first module fastnet cannot express (its index and class) with the list of
-    those it can.
+    those it can. An ``nn.Dropout(p)`` becomes a ``fastnet.Dropout(p)``.
     """
     nn = _torch().nn
     if not isinstance(module, nn.Sequential):
         raise TypeError(f"from_torch takes a torch.nn.Sequential of Linear layers and activations, "
                         f"got {type(module).__module__}.{type(module).__qualname__}")
-    layers = _layers(nn, module)
+    layers, drops = _layers(nn, module)
     net_dtype = _network_dtype(nn, layers, dtype)
     n_features = _width(layers[0][0]) if isinstance(layers[0][0], int) else int(layers[0][0].in_features)
     params = _flat_params(layers, n_features)
-    dense, n_in = [], n_features
-    for linear, activation in layers:
-        dense.append(Dense(n_in, _width(linear), activation))
+    stack: list[Dense | Dropout] = []
+    n_in = n_features
+    for i, (linear, activation) in enumerate(layers):
+        stack.append(Dense(n_in, _width(linear), activation))
+        if i in drops:
+            stack.append(drops[i])
         n_in = _width(linear)
-    net = Network(dense, loss=_default_loss(layers) if loss is None else loss, dtype=net_dtype)
+    net = Network(stack, loss=_default_loss(layers) if loss is None else loss, dtype=net_dtype)
     net.params = params
     return net
 

@@ -86,7 +86,9 @@ fastnet's own parameters: ``dtype`` (None follows the input: float32 stays
 float32, anything else is float64), ``optimizer_options`` (a dict of further
 hyperparameters for the fastnet optimizer, such as ``{"amsgrad": True}``),
 ``n_threads`` (see below), ``dropout`` (default 0.0: the rate of a
-``fastnet.Dropout`` after every hidden layer, in training only) and, for
+``fastnet.Dropout`` after every hidden layer, in training only), ``init``
+(default None: the activation's default scheme; else a name of
+``fastnet.INITIALIZERS`` such as ``"he_normal"``, for every layer) and, for
 the classifier, ``class_weight``.
 
 Threads. fastnet's kernels never start threads, but their matrix products go

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from ..nn.init import INITIALIZERS
 from ._compat import check_random_state
 from ._solvers import ACTIVATIONS, LEARNING_RATES, OWNER_OF, SOLVERS
 
@@ -31,6 +32,10 @@ def check_params(est: _BaseMLP) -> list[int]:
     _check_numbers(est)
     _check_dtype(est.dtype)
     _check_optimizer_options(est.optimizer_options, est.solver)
+    if est.solver == "lbfgs" and est.dropout:
+        # fit evaluates a full-batch optimizer's loss without masks: the rate would never be trained with.
+        raise ValueError(f"dropout={est.dropout!r} does not apply to solver='lbfgs': its line search needs a loss "
+                         "without random masks; use dropout=0.0 or a stochastic solver")
     return sizes
 
 
@@ -54,6 +59,9 @@ def _check_choices(est: _BaseMLP) -> None:
     _one_of("activation", est.activation, ACTIVATIONS)
     _one_of("solver", est.solver, SOLVERS)
     _one_of("learning_rate", est.learning_rate, LEARNING_RATES)
+    # None (the activation's default) or a full name: not the aliases Network.mlp also takes.
+    if est.init is not None and (not isinstance(est.init, str) or est.init not in INITIALIZERS):
+        raise ValueError(f"init must be None or one of {', '.join(map(repr, INITIALIZERS))}, got {est.init!r}")
 
 
 def _real(est: _BaseMLP, name: str, low: float, high: float = np.inf, *,

@@ -66,7 +66,7 @@ def _weight_mask(net: Any) -> npt.NDArray[np.float64]:
     """1.0 where the flat buffer holds a weight, 0.0 where a bias: scikit-learn's penalty leaves biases out."""
     mask = np.zeros(net.n_params)
     base, itemsize = net.params.ctypes.data, net.params.itemsize
-    for layer in net.layers:
+    for layer in net.dense_layers:
         start = (layer.W.ctypes.data - base) // itemsize   # W is a contiguous view into the buffer
         mask[start:start + layer.W.size] = 1.0
     return mask

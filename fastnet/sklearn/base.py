@@ -85,6 +85,7 @@ class _BaseMLP(BaseEstimator, ABC):
     optimizer_options: dict[str, Any] | None
     n_threads: int
     dropout: float
+    init: str | None
     # Fitted attributes
     n_features_in_: int
     feature_names_in_: npt.NDArray[np.object_]  # only when X had string column names
@@ -138,6 +139,7 @@ class _BaseMLP(BaseEstimator, ABC):
         optimizer_options: dict[str, Any] | None = None,
         n_threads: int = 1,
         dropout: float = 0.0,
+        init: str | None = None,
     ) -> None:
         # scikit-learn's contract: store the arguments unchanged (checked in fit).
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -166,7 +168,7 @@ class _BaseMLP(BaseEstimator, ABC):
         self.dtype = dtype
         self.optimizer_options = optimizer_options
         self.n_threads = n_threads
-        self.dropout = dropout
+        self.dropout, self.init = dropout, init
 
     if TYPE_CHECKING:  # made by scikit-learn's metadata routing from fit's signature
         def set_fit_request(self, *, callbacks: Request = ..., sample_weight: Request = ...,
@@ -300,8 +302,8 @@ class _BaseMLP(BaseEstimator, ABC):
                          else self.random_state)
         dtype = X.dtype if self.dtype is None else np.dtype(self.dtype)
         sizes = [X.shape[1], *hidden, self.n_outputs_]
-        self.net_ = Network.mlp(sizes, activation=ACTIVATIONS[self.activation], loss=self._loss_name,
-                                dtype=dtype.name, seed=seed, n_threads=self.n_threads, dropout=self.dropout)
+        self.net_ = Network.mlp(sizes, activation=ACTIVATIONS[self.activation], loss=self._loss_name, dtype=dtype.name,
+                                seed=seed, n_threads=self.n_threads, dropout=self.dropout, init=self.init)
         self.n_layers_ = len(sizes)
         self.t_ = 0
         self.loss_curve_ = []

@@ -54,6 +54,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         see the docstring of :mod:`fastnet.sklearn`).
     dropout : float in [0, 1), default=0.0
         The rate of a :class:`fastnet.Dropout` after every hidden layer (training only).
+    init : None or a name of ``fastnet.INITIALIZERS``, default=None
+        How every layer's weights are drawn (``"he_normal"``, ``"glorot_uniform"``, ...; Keras's
+        definitions); None: the activation's default (He uniform for relu, Glorot uniform otherwise).
     class_weight : None, "balanced" or dict {class: weight}
         Multiplies each row's sample weight by its class's weight.
 
@@ -100,6 +103,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         optimizer_options: dict[str, Any] | None = None,
         n_threads: int = 1,
         dropout: float = 0.0,
+        init: str | None = None,
         class_weight: dict[Any, float] | Literal["balanced"] | None = None,
     ) -> None:
         # scikit-learn reads the parameters from __init__'s signature: all of them are spelt out.
@@ -110,7 +114,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                          nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
                          validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
                          epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun, dtype=dtype,
-                         optimizer_options=optimizer_options, n_threads=n_threads, dropout=dropout)
+                         optimizer_options=optimizer_options, n_threads=n_threads, dropout=dropout,
+                         init=init)
         self.class_weight = class_weight
 
     if TYPE_CHECKING:  # made by scikit-learn's metadata routing from partial_fit's signature

@@ -2,7 +2,8 @@
 
 The default MLPClassifier and MLPRegressor (float64 for float64 data) pass
 every check, with no expected failure; so does an SGD classifier with the
-adaptive learning rate, and the L-BFGS classifier and regressor. The float32 variants (``dtype="float32"`` forced on
+adaptive learning rate, the L-BFGS classifier and regressor, and a classifier
+and a regressor with a chosen ``init``. The float32 variants (``dtype="float32"`` forced on
 float64 data) have two expected failures, both about float32 itself:
 
 * ``check_sample_weight_equivalence_on_dense_data`` / ``_on_sparse_data``:
@@ -67,7 +68,8 @@ def expected_failures(estimator):
      MLPClassifier(solver="sgd", learning_rate="adaptive", learning_rate_init=0.01),
      MLPClassifier(dtype="float32"), MLPRegressor(dtype="float32"),
      MLPClassifier(solver="lbfgs"), MLPRegressor(solver="lbfgs"),
-     MLPClassifier(dropout=0.2), MLPRegressor(dropout=0.2)],
+     MLPClassifier(dropout=0.2), MLPRegressor(dropout=0.2),
+     MLPClassifier(init="he_normal"), MLPRegressor(init="lecun_uniform")],
     expected_failed_checks=expected_failures,
 )
 def test_sklearn_estimator_checks(estimator, check):

@@ -62,3 +62,16 @@ def test_a_bad_dropout_is_refused_in_fit(estimator, bad, match):
     with pytest.raises(ValueError, match=match):
         est.fit(X, (y > 0).astype(int) if estimator is MLPClassifier else y)
     assert not hasattr(est, "net_")
+
+
+@pytest.mark.parametrize("estimator", [MLPClassifier, MLPRegressor])
+def test_dropout_with_lbfgs_is_refused_in_fit(estimator):
+    X, y = _regression(20)
+    est = estimator(solver="lbfgs", dropout=0.3)
+    with pytest.raises(ValueError, match=r"dropout=0.3 does not apply to solver='lbfgs'"):
+        est.fit(X, (y > 0).astype(int) if estimator is MLPClassifier else y)
+    assert not hasattr(est, "net_")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.set_params(dropout=0.0).fit(X, (y > 0).astype(int) if estimator is MLPClassifier else y)
+    assert est.net_.dense_layers == est.net_.layers   # no Dropout in an L-BFGS network

@@ -443,9 +443,9 @@ def test_parameters_are_those_of_sklearn_plus_fastnets():
     ours = set(MLPClassifier().get_params())
     theirs = set(SkMLPClassifier().get_params())
     assert theirs - ours == set()
-    assert ours - theirs == {"dtype", "optimizer_options", "n_threads", "dropout", "class_weight"}
+    assert ours - theirs == {"dtype", "optimizer_options", "n_threads", "dropout", "init", "class_weight"}
     assert set(MLPRegressor().get_params()) - set(SkMLPRegressor().get_params()) == \
-        {"dtype", "optimizer_options", "n_threads", "dropout"}
+        {"dtype", "optimizer_options", "n_threads", "dropout", "init"}
     assert set(SkMLPRegressor().get_params()) - set(MLPRegressor().get_params()) == {"loss"}
     model = clone(MLPClassifier(hidden_layer_sizes=(5, 4), solver="sgd"))
     assert model.get_params()["hidden_layer_sizes"] == (5, 4)
