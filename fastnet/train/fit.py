@@ -335,7 +335,7 @@ def fit(net: Any, X: Any, Y: Any, optimizer: Any = None, *, progress: Any = Fals
     metrics = options.pop("metrics", None)
     plan = _check_arguments(net, X, Y, **options)
     check_full_batch(net._optimizer if optimizer is None else optimizer, options.get("batch_size"),
-                     plan.X.shape[0], plan.lr_schedule, plan.max_norm)
+                     plan.X.shape[0], plan.lr_schedule, plan.max_norm, net._arch.has_dropout)
     check_per_batch(plan.lr_schedule, plan.epochs, plan.X.shape[0], plan.batch_size)
     checked_metrics = _Metrics(net, plan, metrics)
     tell_monitors([plan.lr_schedule, *plan.callbacks],

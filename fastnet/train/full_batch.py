@@ -27,7 +27,8 @@ def is_full_batch(optimizer: Any) -> bool:
     return bool(getattr(optimizer, "full_batch", False))
 
 
-def check_full_batch(optimizer: Any, batch_size: Any, n_samples: int, lr_schedule: Any, max_norm: float) -> None:
+def check_full_batch(optimizer: Any, batch_size: Any, n_samples: int, lr_schedule: Any, max_norm: float,
+                     has_dropout: bool = False) -> None:
     """Refuse, before anything changes, what a full-batch optimizer cannot honour."""
     if not is_full_batch(optimizer):
         return
@@ -39,6 +40,12 @@ def check_full_batch(optimizer: Any, batch_size: Any, n_samples: int, lr_schedul
         raise ValueError(f"lr_schedule does not apply to {name}: its line search chooses each step")
     if max_norm:
         raise ValueError(f"max_norm does not apply to {name}: clipping the gradient would break its line search")
+    if has_dropout:
+        # Its evaluations draw no masks, and fresh masks per evaluation would break the line search:
+        # the network would train as if it had no dropout, silently.
+        raise ValueError(f"{name} cannot train a network with Dropout layers (its line search needs the same "
+                         "loss at every evaluation, and dropout draws new masks): remove the Dropout layers "
+                         "or use a stochastic optimizer such as fastnet.Adam")
 
 
 class FullBatchEpoch:

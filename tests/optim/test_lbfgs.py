@@ -206,6 +206,17 @@ def test_fit_refuses_what_lbfgs_cannot_honour_and_changes_nothing(options, match
     net.fit(X, Y, optimizer=fn.LBFGS(), epochs=1, batch_size=64)   # a batch of all the rows is the full batch
 
 
+def test_a_network_with_dropout_is_refused_before_training():
+    # Its evaluations would draw no masks: it would train as if it had no dropout.
+    X, Y = _data()
+    net = fn.Network([fn.Dense(5, 8, "relu"), fn.Dropout(0.3), fn.Dense(8, 2)], dtype="float64", seed=1)
+    before = net.params.copy()
+    with pytest.raises(ValueError, match="Dropout layers"):
+        net.fit(X, Y, optimizer=fn.LBFGS(), epochs=2)
+    np.testing.assert_array_equal(net.params, before)
+    assert net._optimizer is None
+
+
 def test_weight_decay_of_the_wrong_length_is_refused_before_training():
     X, Y = _data()
     net = fn.Network.mlp([5, 8, 2], dtype="float64", seed=1)
