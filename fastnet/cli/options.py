@@ -15,7 +15,7 @@ from typing import NoReturn, TypeAlias
 from .messages import CLIError
 
 __all__ = ["Parser", "Subcommands", "positive_float", "int_at_least", "fraction", "hidden_widths",
-           "add_seed", "add_no_progress", "add_delimiter"]
+           "metric_names", "add_seed", "add_no_progress", "add_delimiter"]
 
 
 class Parser(argparse.ArgumentParser):
@@ -28,6 +28,21 @@ class Parser(argparse.ArgumentParser):
 #: What ``Parser.add_subparsers`` returns: each subcommand module registers itself on it, and
 #: its parsers are Parsers too (their usage errors are one line as well). No public name in argparse.
 Subcommands: TypeAlias = "argparse._SubParsersAction[Parser]"
+
+
+def metric_names(text: str) -> list[str]:
+    """Comma-separated names of fastnet.METRICS (or top_<k>_accuracy), each checked."""
+    from ..train.metrics import Metric
+
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"expected comma-separated metric names, got {text!r}")
+    for name in names:
+        try:
+            Metric(name)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+    return names
 
 
 def positive_float(text: str) -> float:

@@ -23,9 +23,11 @@ from ..nn.init import INITIALIZERS
 from ..nn.losses import LOSSES, Loss
 from ..nn.network import Network
 from ..optim.optimizers import FULL_BATCH, OPTIMIZERS, Optimizer
+from ..train.callbacks import CSVLogger
+from ..train.metrics import resolve_metrics
 from .messages import CLIError, info
 from .options import (Subcommands, add_delimiter, add_no_progress, add_seed, fraction, hidden_widths, int_at_least,
-                      open_fraction, positive_float)
+                      metric_names, open_fraction, positive_float)
 from .standardize import Standardisation
 from .tables import read_table
 from .targets import MAX_AUTO_CLASSES, EncodedTarget, TargetArray, encode_target, predicted_values
@@ -82,6 +84,14 @@ def register(commands: Subcommands) -> None:
     parser.add_argument("--no-standardize", dest="standardize", action="store_false",
                         help="train on the raw features (by default they are standardised, and the "
                              "scaling folded into the saved weights)")
+    parser.add_argument("--metrics", type=metric_names, default=None, metavar="NAMES",
+                        help="metrics recorded every epoch on the training and validation rows, comma-separated "
+                             "(fastnet.METRICS: accuracy, top_<k>_accuracy, log_loss, mae, rmse, r2; a "
+                             "standardised regression target's in standardised units), shown in the progress "
+                             "log and --csv-log (default: none)")
+    parser.add_argument("--csv-log", default=None, metavar="PATH",
+                        help="write one CSV row per epoch to PATH: the loss, the metrics, lr and time of "
+                             "each (fastnet.CSVLogger; default: none)")
     add_delimiter(parser)
     add_no_progress(parser)
     parser.set_defaults(func=run)
@@ -201,8 +211,14 @@ def _fit(net: Network, args: argparse.Namespace, scaling: Standardisation, split
     """Train on the standardised rows; fit keeps the best epoch when early stopping ends it."""
     X_train, y_train = scaling.transform(split.X_train, split.y_train)
     val = scaling.transform(split.X_val, split.y_val) if split.n_val else None
+    try:   # a metric that does not suit the target (rmse of classes): refused before training
+        resolve_metrics(args.metrics, net.criterion.name, net.n_outputs)
+    except ValueError as error:
+        raise CLIError(f"--metrics: {error}", code=2) from None
+    callbacks = [CSVLogger(args.csv_log)] if args.csv_log else []
     history = net.fit(X_train, y_train, optimizer=optimizer, epochs=args.epochs, batch_size=batch_size,
-                      validation_data=val, early_stopping=args.early_stopping, progress=not args.no_progress)
+                      validation_data=val, early_stopping=args.early_stopping, progress=not args.no_progress,
+                      metrics=args.metrics, callbacks=callbacks)
     if history.interrupted:
         info("training interrupted; saving the network as it is")
     # fit marks L-BFGS's convergence as an early stop too: say which rule ended the run.
