@@ -142,11 +142,17 @@ def _results_section(report: Report) -> list[str]:
         lead = ([row["workload"], "-".join(map(str, row["sizes"])), str(row["batch_size"]), row["dtype"]]
                 if key != last else ["", "", "", ""])
         last = key
-        if "skipped" in row:
-            rows.append(lead + [row["peer"], "skipped: " + row["skipped"], "", "", "", ""])
+        if "skipped" in row:   # the reason goes below the table: in a cell it would widen the column
+            rows.append(lead + [row["peer"], "skipped", "", "", "", ""])
         else:
             rows.append(lead + _result_cells(row, targets))
     lines = _table(header, rows, right={5, 6, 7, 8})
+    reasons: dict[tuple[str, str], list[str]] = {}
+    for r in report["results"]:
+        if "skipped" in r:
+            reasons.setdefault((r["peer"], r["skipped"]), []).append(r["workload"])
+    for (peer, reason), workloads in reasons.items():
+        lines.append(f"skipped: {peer} on {', '.join(dict.fromkeys(workloads))} ({reason})")
     subsampled: dict[tuple[str, int, int], list[str]] = {}
     for r in report["results"]:
         if "skipped" not in r and r["samples_timed"] != r["n_samples"]:

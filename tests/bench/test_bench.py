@@ -276,7 +276,8 @@ def test_bench_skips_missing_libraries_cleanly(capsys, monkeypatch):
     code = main(["--quick", "--workloads", "tiny", "--peers", "numpy,torch", "--no-memory", "--no-predict"])
     text = capsys.readouterr().out
     assert code == 0
-    assert "skipped: PyTorch is not installed" in text
+    assert "skipped: torch on tiny (PyTorch is not installed)" in text
+    assert re.search(r"\n +torch +skipped\n", text)   # its row, the reason below the table
     assert " numpy " in text
 
 

@@ -94,7 +94,7 @@ def test_a_failing_compile_skips_the_peer_with_the_compilers_message(monkeypatch
     code = main(["--quick", "--workloads", "tiny", "--peers", "c_loop", "--no-memory", "--no-predict"])
     text = capsys.readouterr().out
     assert code == 0
-    assert "c_loop   skipped: cc failed: cc: error: unrecognized option -march=native" in text
+    assert "skipped: c_loop on tiny (cc failed: cc: error: unrecognized option -march=native" in text
     assert PEERS["c_loop"] is c_loop.CLoopPeer
 
 

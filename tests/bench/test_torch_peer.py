@@ -50,7 +50,7 @@ def test_a_failing_torch_compile_skips_the_peer_with_its_error(monkeypatch, caps
     code = main(["--quick", "--workloads", "tiny", "--peers", "torch_compile", "--no-memory", "--no-predict"])
     text = capsys.readouterr().out
     assert code == 0
-    assert ("torch_compile  skipped: torch.compile failed: RuntimeError: InvalidCxxCompiler: No working C++ "
+    assert ("skipped: torch_compile on tiny (torch.compile failed: RuntimeError: InvalidCxxCompiler: No working C++ "
             "compiler found") in text
     assert "(more detail)" not in text
 
@@ -61,4 +61,5 @@ def test_unavailable_torch_skips_both_torch_peers(monkeypatch, capsys):
     code = main(["--quick", "--workloads", "tiny", "--peers", "torch,torch_compile", "--no-memory", "--no-predict"])
     text = capsys.readouterr().out
     assert code == 0
-    assert text.count("skipped: PyTorch is not installed") == 2
+    assert "skipped: torch on tiny (PyTorch is not installed)" in text
+    assert "skipped: torch_compile on tiny (PyTorch is not installed)" in text
