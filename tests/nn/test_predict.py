@@ -107,8 +107,11 @@ def test_the_blas_thread_scope_is_skipped_only_where_no_blas_runs(monkeypatch):
             return False
 
     monkeypatch.setattr(predict_module, "blas_threads", Spy)
-    net = fastnet.Network.mlp([256, 256, 10], seed=0)
-    net.predict(np.ones((1, 256), np.float32))
+    net = fastnet.Network.mlp([64, 128, 10], seed=0)
+    net.predict(np.ones((1, 64), np.float32))
     assert entered == []
-    net.predict(np.ones((512, 256), np.float32))
+    net.predict(np.ones((512, 64), np.float32))
     assert entered == [net.n_threads]
+    mid = fastnet.Network.mlp([256, 256, 10], seed=0)
+    mid.predict(np.ones((1, 256), np.float32))   # one row through 256 x 256: BLAS's (_core/dense.pyx)
+    assert entered == [net.n_threads, mid.n_threads]

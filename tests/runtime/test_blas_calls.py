@@ -7,7 +7,9 @@ from fastnet.runtime.blas_calls import rows_without_blas, training_rows_without_
 
 
 @pytest.mark.parametrize("n, n_in, n_out, uses", [
-    (1, 1024, 1024, False),      # one row: always the loops
+    (1, 1024, 1024, False),      # one row through a large layer: the loops (gemm would copy W)
+    (1, 256, 256, True),         # one row through a mid-sized one: BLAS
+    (1, 64, 128, False),         # a small one: the loops
     (256, 784, 1024, True),
     (5000, 300, 1, False),       # one output: dot products
     (4, 32, 32, False), (4, 64, 64, True), (16, 8, 8, False), (16, 16, 16, True),
