@@ -278,25 +278,38 @@ cdef double _backward(const ArchC* a, const floating* params, floating* grads, P
     w_sum (the loss is then the weighted mean). dropping: the forward pass drew
     dropout masks (it was given a generator), so the gradient goes through them.
     """
+    cdef Py_ssize_t k = a.sizes[a.n_layers]
+    cdef floating* d = work + cap * a.d0_off
+    cdef const floating* out = work + cap * a.zout_off if a.fused else work + cap * a.a_off[a.n_layers]
+    cdef double loss
+    if weights == NULL:
+        loss = loss_gradient(a.loss, a.loss_param, n, k, out, y, d)
+    else:
+        loss = _weighted_loss_gradient(a, n, out, y, weights, w_sum, d)
+    _backprop(a, params, grads, n, x, work, cap, dropping)
+    return loss
+
+
+cdef inline void _backprop(const ArchC* a, const floating* params, floating* grads, Py_ssize_t n,
+                           const floating* x, floating* work, Py_ssize_t cap, bint dropping) noexcept nogil:
+    """grads = dL/dparams from d (at d0_off) = dL/d(the output the loss reads), after _forward on x.
+
+    That output is the activated one, or the logits for a loss fused with its
+    activation. Shared by the loss kernels' batches (_backward) and a loss
+    computed in Python (output_pass).
+    """
     cdef Py_ssize_t l, L = a.n_layers, k = a.sizes[L], n_in, n_out, i
     cdef const floating* mask
     cdef bint dropped
     cdef floating* d = work + cap * a.d0_off
     cdef floating* d_below = work + cap * a.d1_off
     cdef floating* tmp
-    cdef floating* act_out = work + cap * a.a_off[L]
-    cdef const floating* out = work + cap * a.zout_off if a.fused else act_out
-    cdef double loss
     cdef const floating* inp
     cdef const floating* z_below
-    if weights == NULL:
-        loss = loss_gradient(a.loss, a.loss_param, n, k, out, y, d)
-    else:
-        loss = _weighted_loss_gradient(a, n, out, y, weights, w_sum, d)
     if not a.fused:
         # The output layer's logits are kept at zout: its z, for the activations that read it.
         activation_backward(a.activations[L - 1], a.act_params + (L - 1) * MAX_ACTIVATION_PARAMS, n, k,
-                            work + cap * a.zout_off, act_out, d)
+                            work + cap * a.zout_off, work + cap * a.a_off[L], d)
     # Chain rule, last layer first: d holds dL/dz of layer l.
     l = L - 1
     while l >= 0:
@@ -322,7 +335,6 @@ cdef double _backward(const ArchC* a, const floating* params, floating* grads, P
             d = d_below
             d_below = tmp
         l -= 1
-    return loss
 
 
 cdef void _batch_metrics(const ArchC* a, int flags, Py_ssize_t top_k, Py_ssize_t n, const floating* work,
@@ -670,15 +682,8 @@ def output_pass(Architecture arch, const floating[::1] params, floating[::1] gra
     from a given output gradient instead of the loss kernel's.
     """
     cdef const ArchC* a = &arch.c
-    cdef Py_ssize_t n = X.shape[0], L = a.n_layers, k = a.sizes[a.n_layers], l, i, n_in, n_out
+    cdef Py_ssize_t n = X.shape[0], L = a.n_layers, k = a.sizes[a.n_layers]
     cdef floating* w = &work[0]
-    cdef floating* d = w + n * a.d0_off
-    cdef floating* d_below = w + n * a.d1_off
-    cdef floating* tmp
-    cdef const floating* inp
-    cdef const floating* z_below
-    cdef const floating* mask
-    cdef bint dropped
     cdef bint dropping = rng is not None and a.has_dropout
     cdef uint64_t drop_state = rng[0] if dropping else 0
     with nogil:
@@ -686,31 +691,7 @@ def output_pass(Architecture arch, const floating[::1] params, floating[::1] gra
             _forward(a, &params[0], n, &X[0, 0], w, n, True, &drop_state if dropping else NULL)
             memcpy(&out[0, 0], w + n * (a.zout_off if a.fused else a.a_off[L]), n * k * sizeof(floating))
         else:
-            memcpy(d, &out[0, 0], n * k * sizeof(floating))
-            if not a.fused:
-                activation_backward(a.activations[L - 1], a.act_params + (L - 1) * MAX_ACTIVATION_PARAMS, n, k,
-                                    w + n * a.zout_off, w + n * a.a_off[L], d)
-            l = L - 1
-            while l >= 0:
-                n_in = a.sizes[l]
-                n_out = a.sizes[l + 1]
-                dropped = dropping and l > 0 and a.m_off[l] >= 0
-                inp = &X[0, 0] if l == 0 else w + n * (a.r_off[l] if dropped else a.a_off[l])
-                dense_backward(n, n_in, n_out, inp, &params[0] + a.w_off[l], d,
-                               &grads[0] + a.w_off[l], &grads[0] + a.w_off[l] + n_in * n_out,
-                               NULL if l == 0 else d_below)
-                if l > 0:
-                    if dropped:
-                        mask = w + n * a.m_off[l]
-                        for i in range(n * n_in):
-                            d_below[i] = d_below[i] * mask[i]
-                        inp = w + n * a.a_off[l]
-                    z_below = w + n * a.z_off[l] if a.z_off[l] >= 0 else NULL
-                    activation_backward(a.activations[l - 1], a.act_params + (l - 1) * MAX_ACTIVATION_PARAMS, n,
-                                        n_in, z_below, inp, d_below)
-                    tmp = d
-                    d = d_below
-                    d_below = tmp
-                l -= 1
+            memcpy(w + n * a.d0_off, &out[0, 0], n * k * sizeof(floating))
+            _backprop(a, &params[0], &grads[0], n, &X[0, 0], w, n, dropping)
     if dropping and not backward:
         rng[0] = drop_state
