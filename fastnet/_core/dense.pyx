@@ -12,7 +12,7 @@ B. Small products take plain loops: a BLAS call has a fixed cost (argument
    rows, or up to SMALL_GEMM_BATCHED beyond. One exception, measured on
    2026-12-04 with OpenBLAS's AVX-512 and AVX2 kernels alike: one row's
    forward pass through a mid-sized layer (16k to 256k multiply-adds) is
-   BLAS's (_forward_loops).
+   BLAS's (_one_row_by_blas).
 C. The Python-callable twins at the end exist for the tests.
 """
 
@@ -33,16 +33,14 @@ cdef inline bint _use_loops(Py_ssize_t n, Py_ssize_t n_in, Py_ssize_t n_out) noe
     return n == 1 or n * n_in * n_out <= (SMALL_GEMM if n <= 4 else SMALL_GEMM_BATCHED)
 
 
-cdef inline bint _forward_loops(Py_ssize_t n, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
+cdef inline bint _one_row_by_blas(Py_ssize_t n, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
     # One row through a mid-sized layer: BLAS, vectorised for the CPU it runs on
     # (these loops are built for SSE2), is 1.7x faster for 256 x 256 (measured:
     # one-row prediction of 256-256-256-10, 23.7 -> 13.7 us). Above ONE_ROW_BLAS_MAX
     # gemm's packing of W (a copy of it per call) costs more than that gains
     # (784-1024-1024-10: 270 us with the loops, 346 with gemm); a gemv would
     # serve both, but the kernels reach only gemm and axpy (runtime/blas.py).
-    if n == 1:
-        return not (ONE_ROW_LOOPS_MAX < n_in * n_out <= ONE_ROW_BLAS_MAX)
-    return _use_loops(n, n_in, n_out)
+    return n == 1 and n_out > 1 and ONE_ROW_LOOPS_MAX < n_in * n_out <= ONE_ROW_BLAS_MAX
 
 
 # ---------------------------------------------------------------------------
@@ -88,7 +86,7 @@ cdef void dense_forward(Py_ssize_t n, Py_ssize_t n_in, Py_ssize_t n_out,
         # One output (a regression head): W is a contiguous column, so each row is a dot product.
         for i in range(n):
             z[i] += _dot(x + i * n_in, w, n_in)
-    elif _forward_loops(n, n_in, n_out):
+    elif _use_loops(n, n_in, n_out) and not _one_row_by_blas(n, n_in, n_out):
         # i-p-j order: the inner loop runs along contiguous rows of W and z.
         for i in range(n):
             zi = z + i * n_out
@@ -176,7 +174,7 @@ def forward_uses_blas(Py_ssize_t n, Py_ssize_t n_in, Py_ssize_t n_out):
     ``Network.predict`` skips the BLAS-thread scope when no layer's forward
     pass calls BLAS, since the scope costs more than a small prediction.
     """
-    return not (n_out == 1 or _forward_loops(n, n_in, n_out))
+    return _one_row_by_blas(n, n_in, n_out) or not (n_out == 1 or _use_loops(n, n_in, n_out))
 
 
 def backward_uses_blas(Py_ssize_t n, Py_ssize_t n_in, Py_ssize_t n_out):
