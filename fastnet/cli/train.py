@@ -28,6 +28,7 @@ from ..train.metrics import resolve_metrics
 from .messages import CLIError, info
 from .options import (Subcommands, add_delimiter, add_no_progress, add_seed, fraction, hidden_widths, int_at_least,
                       metric_names, open_fraction, positive_float)
+from .schedule_options import add_schedule_options, check_schedule_options, schedule_of
 from .standardize import Standardisation
 from .tables import read_table
 from .targets import MAX_AUTO_CLASSES, EncodedTarget, TargetArray, encode_target, predicted_values
@@ -92,6 +93,7 @@ def register(commands: Subcommands) -> None:
     parser.add_argument("--csv-log", default=None, metavar="PATH",
                         help="write one CSV row per epoch to PATH: the loss, the metrics, lr and time of "
                              "each (fastnet.CSVLogger; default: none)")
+    add_schedule_options(parser)
     add_delimiter(parser)
     add_no_progress(parser)
     parser.set_defaults(func=run)
@@ -126,6 +128,7 @@ def run(args: argparse.Namespace) -> int:
     if args.quantile is not None and args.loss != "quantile":
         raise CLIError(f"--quantile {args.quantile} needs --loss quantile, got --loss {args.loss}")
     optimizer, batch_size = _optimizer(args)
+    check_schedule_options(args)
     data = _read_training_data(args.data, args.target, args.loss, args.delimiter)
     split = _split_rows(data, args.validation_split, args.seed)
     scaling = Standardisation.fit(split.X_train, split.y_train, scale_target=data.target.scalable,
@@ -216,9 +219,10 @@ def _fit(net: Network, args: argparse.Namespace, scaling: Standardisation, split
     except ValueError as error:
         raise CLIError(f"--metrics: {error}", code=2) from None
     callbacks = [CSVLogger(args.csv_log)] if args.csv_log else []
+    schedule = schedule_of(args, optimizer.lr, len(X_train), batch_size)
     history = net.fit(X_train, y_train, optimizer=optimizer, epochs=args.epochs, batch_size=batch_size,
                       validation_data=val, early_stopping=args.early_stopping, progress=not args.no_progress,
-                      metrics=args.metrics, callbacks=callbacks)
+                      metrics=args.metrics, callbacks=callbacks, lr_schedule=schedule)
     if history.interrupted:
         info("training interrupted; saving the network as it is")
     # fit marks L-BFGS's convergence as an early stop too: say which rule ended the run.
