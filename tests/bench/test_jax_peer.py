@@ -6,6 +6,8 @@ import sys
 
 import pytest
 
+from helpers import child_process_env
+
 _CHILD = """
 import os
 from fastnet.bench.jax_peer import xla_single_thread
@@ -19,18 +21,24 @@ print(len(pinned))
 """
 
 
-def test_the_backend_starts_its_threads_on_one_cpu():
+def _child(code, cwd):
+    # From an empty directory, importing this process's fastnet (never a source tree without its kernels).
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env=child_process_env(), cwd=cwd)
+
+
+def test_the_backend_starts_its_threads_on_one_cpu(tmp_path):
     pytest.importorskip("jax")
     if not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2:
         pytest.skip("needs Linux and at least two CPUs to tell one from all")
-    result = subprocess.run([sys.executable, "-c", _CHILD], capture_output=True, text=True, timeout=120)
+    result = _child(_CHILD, tmp_path)
     assert result.returncode == 0, result.stderr
     assert int(result.stdout) >= 1   # XLA's worker threads exist, and every one is on the one CPU
 
 
-def test_too_late_once_jax_runs_on_every_core():
+def test_too_late_once_jax_runs_on_every_core(tmp_path):
     pytest.importorskip("jax")
     child = "import jax\nfrom fastnet.bench.jax_peer import xla_single_thread\nprint(xla_single_thread())"
-    result = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=120)
+    result = _child(child, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
