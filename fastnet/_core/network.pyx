@@ -419,63 +419,55 @@ def predict(Architecture arch, const floating[::1] params, const floating[:, ::1
     return finite
 
 
+cdef double _chunked_loss(const ArchC* a, const floating* params, Py_ssize_t n, const floating* X,
+                          const floating* Y, const floating* wts, floating* w, Py_ssize_t capacity,
+                          int metric_flags, Py_ssize_t top_k, double* acc) noexcept nogil:
+    """Mean loss over the n rows (weighted when wts is not NULL), in chunks of capacity rows;
+    with metric_flags, each chunk's metric sums added to acc (the same forward pass)."""
+    cdef Py_ssize_t n0 = a.sizes[0], k = a.sizes[a.n_layers], s = 0, m
+    cdef const floating* out = w + capacity * (a.zout_off if a.fused else a.a_off[a.n_layers])
+    cdef double total = 0, w_total = _sum(n, wts) if wts != NULL else <double>n, chunk_w
+    while s < n:
+        m = min(capacity, n - s)
+        _forward(a, params, m, X + s * n0, w, capacity, True)
+        if metric_flags:
+            _batch_metrics(a, metric_flags, top_k, m, w, capacity, Y + s * k, wts + s if wts != NULL else NULL, acc)
+        if wts == NULL:
+            total += loss_gradient(a.loss, a.loss_param, m, k, out, Y + s * k, <floating*>NULL) * m
+        else:
+            chunk_w = _sum(m, wts + s)
+            total += _weighted_loss_gradient(a, m, out, Y + s * k, wts + s, chunk_w, <floating*>NULL) * chunk_w
+        s += m
+    return total / w_total
+
+
 def loss(Architecture arch, const floating[::1] params, const floating[:, ::1] X,
          const floating[:, ::1] Y, const floating[::1] weights, floating[::1] work,
          Py_ssize_t capacity):
     """Mean loss over all rows of X (weighted when weights is not empty), in chunks."""
-    cdef const ArchC* a = &arch.c
-    cdef Py_ssize_t n = X.shape[0], k = a.sizes[a.n_layers], s, m
-    cdef floating* w = &work[0]
-    cdef const floating* out
     cdef const floating* wts = &weights[0] if weights.shape[0] > 0 else NULL
-    cdef double total = 0, w_total = n, chunk_w
+    cdef const floating* x = &X[0, 0] if X.shape[0] > 0 else NULL   # no rows: no element to point at
+    cdef const floating* y = &Y[0, 0] if Y.shape[0] > 0 else NULL
+    cdef double result
     with nogil:
-        if wts != NULL:
-            w_total = _sum(n, wts)
-        s = 0
-        out = w + capacity * (a.zout_off if a.fused else a.a_off[a.n_layers])
-        while s < n:
-            m = min(capacity, n - s)
-            _forward(a, &params[0], m, &X[s, 0], w, capacity, True)
-            if wts == NULL:
-                total += loss_gradient(a.loss, a.loss_param, m, k, out, &Y[s, 0], <floating*>NULL) * m
-            else:
-                chunk_w = _sum(m, wts + s)
-                total += _weighted_loss_gradient(a, m, out, &Y[s, 0], wts + s, chunk_w,
-                                                 <floating*>NULL) * chunk_w
-            s += m
-    return total / w_total
+        result = _chunked_loss(&arch.c, &params[0], X.shape[0], x, y, wts, &work[0], capacity,
+                               0, 0, NULL)
+    return result
 
 
 def evaluate(Architecture arch, const floating[::1] params, const floating[:, ::1] X,
              const floating[:, ::1] Y, const floating[::1] weights, floating[::1] work,
              Py_ssize_t capacity, int metric_flags, Py_ssize_t top_k, double[::1] metric_acc):
     """loss(...), and the metric sums of every chunk added to metric_acc (one forward pass)."""
-    cdef const ArchC* a = &arch.c
-    cdef Py_ssize_t n = X.shape[0], k = a.sizes[a.n_layers], s, m
-    cdef floating* w = &work[0]
-    cdef const floating* out
     cdef const floating* wts = &weights[0] if weights.shape[0] > 0 else NULL
-    cdef double total = 0, w_total = n, chunk_w
+    cdef double* acc = &metric_acc[0] if metric_flags else NULL
+    cdef const floating* x = &X[0, 0] if X.shape[0] > 0 else NULL   # no rows: no element to point at
+    cdef const floating* y = &Y[0, 0] if Y.shape[0] > 0 else NULL
+    cdef double result
     with nogil:
-        if wts != NULL:
-            w_total = _sum(n, wts)
-        s = 0
-        out = w + capacity * (a.zout_off if a.fused else a.a_off[a.n_layers])
-        while s < n:
-            m = min(capacity, n - s)
-            _forward(a, &params[0], m, &X[s, 0], w, capacity, True)
-            if metric_flags:
-                _batch_metrics(a, metric_flags, top_k, m, w, capacity, &Y[s, 0],
-                               wts + s if wts != NULL else NULL, &metric_acc[0])
-            if wts == NULL:
-                total += loss_gradient(a.loss, a.loss_param, m, k, out, &Y[s, 0], <floating*>NULL) * m
-            else:
-                chunk_w = _sum(m, wts + s)
-                total += _weighted_loss_gradient(a, m, out, &Y[s, 0], wts + s, chunk_w,
-                                                 <floating*>NULL) * chunk_w
-            s += m
-    return total / w_total
+        result = _chunked_loss(&arch.c, &params[0], X.shape[0], x, y, wts, &work[0], capacity,
+                               metric_flags, top_k, acc)
+    return result
 
 
 def backward(Architecture arch, const floating[::1] params, floating[::1] grads,
