@@ -34,3 +34,35 @@ def child_process_env():
 
     where = os.path.dirname(os.path.dirname(os.path.abspath(fastnet.__file__)))
     return dict(os.environ, PYTHONPATH=where + os.pathsep + os.environ.get("PYTHONPATH", ""))
+
+
+def scope_spy(entered):
+    """A stand-in for ``blas_threads`` that records each thread count it is entered with in ``entered``."""
+
+    class Spy:
+        def __init__(self, n):
+            entered.append(n)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    return Spy
+
+
+def write_linear_table(path, n_rows, noise=0.0, seed=0):
+    """A CSV with features a, b, c and a target y = (1, -2, 0.5) . x (+ noise * a standard normal); its path."""
+    import csv
+
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_rows, 3))
+    y = X @ [1.0, -2.0, 0.5]
+    if noise:
+        y = y + noise * rng.normal(size=n_rows)
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["a", "b", "c", "y"])
+        writer.writerows([[*map("{:.6g}".format, row), f"{t:.6g}"] for row, t in zip(X, y)])
+    return str(path)

@@ -43,7 +43,8 @@ def test_the_quick_section_has_one_row_per_problem(quick_report):
     assert [r["n_samples"] for r in rows] == [150, 1797, 1000]
     for r in rows:
         assert r["alpha"] == ALPHA and r["max_iter"] == 50
-        assert 1 <= r["fastnet_iterations"] <= 50 and 1 <= r["sklearn_iterations"] <= 50
+        # tol=0 for both: neither stops before max_iter on these problems, so both ran the same iterations.
+        assert r["fastnet_iterations"] == r["sklearn_iterations"] == 50
         assert r["fastnet_evaluations"] >= r["fastnet_iterations"]
         assert r["fastnet_seconds"] > 0 and r["sklearn_seconds"] > 0
         assert r["speedup"] == pytest.approx(r["sklearn_seconds"] / r["fastnet_seconds"])

@@ -1,25 +1,17 @@
 """``fastnet train --dropout P``: the saved network has the dropouts, and bad rates are one-line errors."""
 
-import csv
-
 import numpy as np
 import pytest
 
 import fastnet
 from fastnet.__main__ import main
 
+from helpers import write_linear_table
+
 
 @pytest.fixture
 def table(tmp_path):
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(120, 3))
-    y = X @ [1.0, -2.0, 0.5]
-    path = tmp_path / "t.csv"
-    with open(path, "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["a", "b", "c", "y"])
-        writer.writerows([[*map("{:.6g}".format, row), f"{t:.6g}"] for row, t in zip(X, y)])
-    return str(path)
+    return write_linear_table(tmp_path / "t.csv", 120)
 
 
 def _train(capsys, table, out, *extra):

@@ -2,23 +2,16 @@
 
 import csv
 
-import numpy as np
 import pytest
 
 from fastnet.__main__ import main
 
+from helpers import write_linear_table
+
 
 @pytest.fixture
 def table(tmp_path):
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(150, 3))
-    y = X @ [1.0, -2.0, 0.5] + 0.1 * rng.normal(size=150)
-    path = tmp_path / "t.csv"
-    with open(path, "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["a", "b", "c", "y"])
-        writer.writerows([[*map("{:.6g}".format, row), f"{t:.6g}"] for row, t in zip(X, y)])
-    return str(path)
+    return write_linear_table(tmp_path / "t.csv", 150, noise=0.1)
 
 
 def _train(capsys, table, out, *extra):

@@ -18,7 +18,7 @@ import fastnet
 import fastnet.reference as ref
 from fastnet import ACTIVATIONS, INITIALIZERS, Activation, Loss
 
-from helpers import ATOL, RTOL
+from helpers import ATOL, RTOL, scope_spy
 
 # Hidden activations, including each value of a parameter that changes the result.
 HIDDEN = [Activation(name) for name in ACTIVATIONS] + [
@@ -496,18 +496,7 @@ def test_fit_enters_the_blas_thread_scope_only_where_blas_runs(monkeypatch):
     from fastnet.train import fit as fit_module
 
     entered = []
-
-    class Spy:
-        def __init__(self, n):
-            entered.append(n)
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-    monkeypatch.setattr(fit_module, "blas_threads", Spy)
+    monkeypatch.setattr(fit_module, "blas_threads", scope_spy(entered))
     X, Y = np.zeros((8, 3)), np.zeros((8, 1))
     tiny = fastnet.Network.mlp([3, 4, 1])
     tiny.fit(X, Y, epochs=1, batch_size=1)

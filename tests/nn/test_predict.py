@@ -6,6 +6,8 @@ import pytest
 import fastnet
 from fastnet.nn import predict as predict_module
 
+from helpers import scope_spy
+
 
 @pytest.fixture(params=["float32", "float64"])
 def net(request):
@@ -95,18 +97,7 @@ def test_an_overflow_is_an_error_with_every_path(net):
 
 def test_the_blas_thread_scope_is_skipped_only_where_no_blas_runs(monkeypatch):
     entered = []
-
-    class Spy:
-        def __init__(self, n):
-            entered.append(n)
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-    monkeypatch.setattr(predict_module, "blas_threads", Spy)
+    monkeypatch.setattr(predict_module, "blas_threads", scope_spy(entered))
     net = fastnet.Network.mlp([64, 128, 10], seed=0)
     net.predict(np.ones((1, 64), np.float32))
     assert entered == []
