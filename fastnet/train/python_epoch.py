@@ -142,6 +142,8 @@ class PythonLossEpoch:
         net, plan, optimizer = self.net, self.plan, self.optimizer
         n, b, params, grads = plan.X.shape[0], plan.batch_size, net._params, net._grads
         flags, top_k, acc = loop.metrics.start_epoch()
+        if loop.rates is not None:
+            hyper = hyper.copy()   # once per epoch: each batch writes its rate into it
         no_weights = plan.weights[:0]
         if plan.shuffle:
             shuffled_order(self.order, net._shuffle_state[:1])
@@ -163,7 +165,6 @@ class PythonLossEpoch:
                 self._clip(grads, plan.max_norm)
             t += 1
             if loop.rates is not None:   # a PerBatch schedule: this batch's rate, as the epoch kernel takes it
-                hyper = hyper.copy()
                 hyper[loop.lr_index] = loop.rates[s // b]
             _optimizers.step(optimizer.kernel_id, hyper, t, params, grads, state)
             loop.step[0] = optimizer.t = t
